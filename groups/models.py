@@ -1,0 +1,140 @@
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from networks.models import Network
+
+
+class PeerGroup(models.Model):
+    class Kind(models.TextChoices):
+        BUSINESS = "business", "Business"
+        GOVERNMENT = "government", "Government"
+        EDUCATION = "education", "Education"
+        PHILANTHROPY = "philanthropy", "Philanthropy"
+        CUSTOMERS = "customers", "Customers"
+        SUPPLIERS = "suppliers", "Suppliers"
+        EMPLOYEES = "employees", "Employees"
+        FAITH = "faith", "Faith-based"
+        SPECIAL_INTEREST = "special_interest", "Special interest"
+        OTHER = "other", "Other"
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SPECIAL_INTEREST)
+    purpose = models.CharField(
+        max_length=200, blank=True, help_text="The group's sound bite: why it exists, in a line."
+    )
+    is_cng = models.BooleanField(
+        "collaborative network group",
+        default=False,
+        help_text="Members bring clients and stay with them, like a concierge, until served.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "slug"], name="groups_peergroup_slug_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "groups:detail", kwargs={"network": self.network.slug, "group": self.slug}
+        )
+
+    def gardeners(self) -> models.QuerySet:
+        return self.memberships.filter(role=GroupMembership.Role.GARDENER)
+
+
+class GroupMembership(models.Model):
+    class Role(models.TextChoices):
+        GARDENER = "gardener", "Gardener"
+        MEMBER = "member", "Member"
+
+    group = models.ForeignKey(PeerGroup, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["group", "-role", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="groups_groupmembership_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group} ({self.get_role_display()})"
+
+
+class ActivityQuerySet(models.QuerySet["Activity"]):
+    def for_network(self, network: Network) -> "ActivityQuerySet":
+        return self.filter(network=network)
+
+    def in_period(self, start: date, end: date) -> "ActivityQuerySet":
+        """Activities on days start <= day < end."""
+        return self.filter(occurred_on__gte=start, occurred_on__lt=end)
+
+
+class Activity(models.Model):
+    """Something a group did toward the objectives: the "do stuff" of a peer group."""
+
+    class Kind(models.TextChoices):
+        MEETING_HOSTED = "meeting_hosted", "Meeting hosted"
+        COURSE_TAUGHT = "course_taught", "Course taught"
+        BLOG_WRITTEN = "blog_written", "Blog written"
+        EXPERT_SESSION = "expert_session", "Expert session"
+        SUPPORT_GROUP_FORMED = "support_group_formed", "Support group formed"
+        SURVEY_RUN = "survey_run", "Survey run"
+        NEW_GROUP_STARTED = "new_group_started", "New group started"
+        INTRODUCTION_MADE = "introduction_made", "Introduction made"
+        OTHER = "other", "Other"
+
+    # network is the group's network, stored again so network-wide reports need no join.
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="activities")
+    group = models.ForeignKey(PeerGroup, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(max_length=4000, blank=True)
+    occurred_on = models.DateField()
+    people_reached = models.IntegerField(default=0)
+    led_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities_led"
+    )
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="activities_joined", blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        verbose_name_plural = "activities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(people_reached__gte=0),
+                name="groups_activity_people_reached_non_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["network", "occurred_on"], name="groups_activity_net_day_idx"),
+            models.Index(fields=["group", "occurred_on"], name="groups_activity_group_day_idx"),
+            models.Index(
+                fields=["network", "kind", "occurred_on"], name="groups_activity_kind_day_idx"
+            ),
+            models.Index(fields=["led_by", "occurred_on"], name="groups_activity_lead_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_kind_display()}, {self.occurred_on})"

@@ -1,0 +1,265 @@
+import hashlib
+import secrets
+from datetime import timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> "User":
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> "User":
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Logs in with their email address; may belong to several networks."""
+
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=150)
+    organisation = models.CharField(max_length=150, blank=True)
+    sector = models.CharField(max_length=100, blank=True)
+    expertise = models.CharField(max_length=250, blank=True)
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="networks_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.email.lower()
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name.split(" ")[0] if self.name else self.email
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(f"{value!r} is not a time zone name such as Europe/London.")
+
+
+class Network(models.Model):
+    class Cadence(models.TextChoices):
+        WEEKLY = "weekly", "Weekly"
+        MONTHLY = "monthly", "Monthly"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    mission = models.TextField(
+        max_length=1000, blank=True, help_text="Inspirational, aspirational and measurable."
+    )
+    vision = models.TextField(max_length=1000, blank=True)
+    report_cadence = models.CharField(
+        max_length=10, choices=Cadence.choices, default=Cadence.MONTHLY
+    )
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    tolerance = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=0.10,
+        help_text="How far (as a share, 0.10 = 10 points) progress may trail the expected "
+        "progress and still count as on track; twice this is at risk.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at"])
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tolerance__gte=0) & Q(tolerance__lte=1),
+                name="networks_network_tolerance_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("networks:home", kwargs={"network": self.slug})
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def today(self) -> "timezone.datetime.date":
+        return timezone.now().astimezone(self.tz).date()
+
+
+class SoundBite(models.Model):
+    """A short line of the mission or vision a group can explain in its own words."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="sound_bites")
+    text = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ORGANISER = "organiser", "Organiser"
+        MEMBER = "member", "Member"
+
+    class Delivery(models.TextChoices):
+        EVERY = "every", "Every report by email"
+        DIGEST = "digest", "A digest by email"
+        IN_APP = "in_app", "In the app only"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    report_delivery = models.CharField(
+        max_length=10, choices=Delivery.choices, default=Delivery.EVERY
+    )
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["network", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "network"], name="networks_membership_once"),
+        ]
+        indexes = [models.Index(fields=["network", "role"], name="networks_membership_role_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.network} ({self.get_role_display()})"
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> "InvitationQuerySet":
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True).filter(
+            expires_at__gt=timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    """An email address invited into a network, optionally into a group as gardener or member.
+
+    Only a hash of the token is stored, so the link cannot be rebuilt from the database.
+    """
+
+    class Role(models.TextChoices):
+        ORGANISER = "organiser", "Organiser"
+        GARDENER = "gardener", "Gardener"
+        MEMBER = "member", "Member"
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="invitations")
+    # A string reference keeps networks' code free of imports from groups.
+    group = models.ForeignKey(
+        "groups.PeerGroup",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="networks_invitation_expires_after_created",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="gardener") | Q(group__isnull=False),
+                name="networks_invitation_gardener_has_group",
+            ),
+        ]
+        indexes = [models.Index(fields=["network", "email"], name="networks_invitation_email_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.network} as {self.get_role_display()}"
+
+    @classmethod
+    def new_token(cls) -> tuple[str, str]:
+        token = secrets.token_urlsafe(32)
+        return token, _hash_token(token)
+
+    @classmethod
+    def default_expiry(cls) -> "timezone.datetime":
+        return timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+
+    @classmethod
+    def find_by_token(cls, token: str) -> "Invitation | None":
+        return (
+            cls.objects.select_related("network", "group")
+            .filter(token_hash=_hash_token(token))
+            .first()
+        )
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.state == "pending"

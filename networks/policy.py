@@ -1,0 +1,151 @@
+"""What may this person see and do? The one place that answers it.
+
+Views call `network_access(request, slug)` first: it returns the network and an
+`Access` for the signed-in person, or raises Http404 when the network is not theirs,
+so that another network's existence never leaks. Group-level objects are fetched
+through the network they belong to, so they 404 the same way.
+
+This module reads group roles through the `group_memberships` relation rather than
+importing the groups app, keeping the dependency direction networks <- groups.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+
+from networks.models import Membership, Network, User
+
+GARDENER = "gardener"
+
+
+@dataclass(frozen=True)
+class Access:
+    user: User
+    network: Network
+    is_admin: bool
+    network_role: str | None
+    # group id -> "gardener" | "member", for this network's groups only
+    group_roles: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, user: User | AnonymousUser, network: Network) -> "Access":
+        if not user.is_authenticated:
+            return cls(user, network, False, None, {})  # type: ignore[arg-type]
+        role = (
+            Membership.objects.filter(user=user, network=network)
+            .values_list("role", flat=True)
+            .first()
+        )
+        groups = dict(
+            user.group_memberships.filter(group__network=network).values_list("group_id", "role")
+        )
+        return cls(user, network, user.is_superuser, role, groups)
+
+    # network level
+    @property
+    def is_member(self) -> bool:
+        return self.is_admin or self.network_role is not None
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.is_admin or self.network_role == Membership.Role.ORGANISER
+
+    @property
+    def role_label(self) -> str:
+        if self.network_role == Membership.Role.ORGANISER:
+            return "Organiser"
+        if GARDENER in self.group_roles.values():
+            return "Gardener"
+        if self.network_role:
+            return "Member"
+        return "Site admin" if self.is_admin else ""
+
+    @property
+    def can_edit_network(self) -> bool:
+        return self.is_organiser
+
+    @property
+    def can_manage_objectives(self) -> bool:
+        return self.is_organiser
+
+    @property
+    def can_create_groups(self) -> bool:
+        return self.is_organiser
+
+    @property
+    def can_invite_to_network(self) -> bool:
+        return self.is_organiser
+
+    @property
+    def can_see_all_reports(self) -> bool:
+        return self.is_organiser
+
+    @property
+    def gardened_group_ids(self) -> set[int]:
+        return {gid for gid, role in self.group_roles.items() if role == GARDENER}
+
+    @property
+    def can_record_check_ins(self) -> bool:
+        return self.is_organiser or bool(self.gardened_group_ids)
+
+    # group level: `group` is anything with `id` and `network_id`
+    def _own(self, obj: Any) -> bool:
+        return obj.network_id == self.network.id
+
+    def in_group(self, group: Any) -> bool:
+        return self._own(group) and group.id in self.group_roles
+
+    def gardens(self, group: Any) -> bool:
+        return self._own(group) and self.group_roles.get(group.id) == GARDENER
+
+    def can_manage_group(self, group: Any) -> bool:
+        """Add and remove members, invite, edit any of the group's activities."""
+        return self._own(group) and (self.is_organiser or self.gardens(group))
+
+    def can_log_activity(self, group: Any) -> bool:
+        return self._own(group) and (self.is_organiser or self.in_group(group))
+
+    def can_edit_activity(self, activity: Any) -> bool:
+        return self._own(activity) and (
+            self.can_manage_group(activity.group)
+            or (activity.led_by_id == self.user.id and self.in_group(activity.group))
+        )
+
+    def can_see_group_reports(self, group: Any) -> bool:
+        return self._own(group) and (self.can_see_all_reports or self.in_group(group))
+
+    def can_see_referral(self, referral: Any) -> bool:
+        """Clients are private: the concierge, the receiver, the group's gardener, organisers."""
+        return self._own(referral) and (
+            self.is_organiser
+            or self.user.id in (referral.referrer_id, referral.receiver_id)
+            or self.gardens(referral.group)
+        )
+
+    def require(self, allowed: bool) -> None:
+        """For actions inside a network the person can see: they get 403, not 404."""
+        if not allowed:
+            raise PermissionDenied
+
+
+def visible_networks(user: User | AnonymousUser) -> QuerySet[Network]:
+    if not user.is_authenticated:
+        return Network.objects.none()
+    if user.is_superuser:
+        return Network.objects.all()
+    return Network.objects.filter(memberships__user=user)
+
+
+def network_access(request: HttpRequest, slug: str) -> tuple[Network, Access]:
+    """The network with this slug and the person's access to it; 404 if it is not theirs."""
+    network = Network.objects.filter(slug=slug).first()
+    if network is None:
+        raise Http404("No such network.")
+    access = Access.load(request.user, network)
+    if not access.is_member:
+        raise Http404("No such network.")
+    return network, access

@@ -1,0 +1,114 @@
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from networks.models import Invitation, Membership, Network, User
+
+
+class InvitationError(Exception):
+    """The invitation cannot be used; the message says why, for the person holding the link."""
+
+
+def invitation_url(token: str) -> str:
+    return settings.SITE_URL + reverse("invitation_accept", kwargs={"token": token})
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    network: Network,
+    email: str,
+    role: str,
+    invited_by: User,
+    group: object | None = None,
+) -> tuple[Invitation, str]:
+    """Create an invitation and mail its link once the transaction commits.
+
+    Returns the invitation and its token; only a hash of the token is stored.
+    An earlier pending invitation of the same address to the same place is revoked.
+    """
+    email = email.strip().lower()
+    Invitation.objects.pending().filter(network=network, email=email, group=group).update(
+        revoked_at=timezone.now()
+    )
+    token, token_hash = Invitation.new_token()
+    invitation = Invitation.objects.create(
+        network=network,
+        group=group,
+        email=email,
+        role=role,
+        token_hash=token_hash,
+        invited_by=invited_by,
+        expires_at=Invitation.default_expiry(),
+    )
+    context = {"invitation": invitation, "url": invitation_url(token)}
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"You are invited to {network.name} on Grove",
+            message=render_to_string("networks/email/invitation.txt", context),
+            html_message=render_to_string("networks/email/invitation.html", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    return invitation, token
+
+
+def invitation_revoke(*, invitation: Invitation) -> None:
+    if invitation.is_usable:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+
+
+@transaction.atomic
+def invitation_accept(
+    *, token: str, user: User | None = None, name: str = "", password: str = ""
+) -> User:
+    """Use an invitation: join the network (and group) as the invited role.
+
+    `user` is the signed-in person accepting; without one, an account is created for the
+    invited address with `name` and `password`. The invitation can be used once.
+    """
+    invitation = Invitation.find_by_token(token)
+    if invitation is None:
+        raise InvitationError("This invitation link is not valid.")
+    # Lock the row so two tabs accepting at once cannot both succeed.
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.state == "accepted":
+        raise InvitationError("This invitation has already been used.")
+    if invitation.state == "revoked":
+        raise InvitationError("This invitation was withdrawn.")
+    if invitation.state == "expired":
+        raise InvitationError("This invitation has expired; ask for a new one.")
+
+    if user is None:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise InvitationError("An account with this email exists: sign in, then open the link.")
+        user = User.objects.create_user(invitation.email, password, name=name)
+
+    network_role = (
+        Membership.Role.ORGANISER
+        if invitation.role == Invitation.Role.ORGANISER
+        else Membership.Role.MEMBER
+    )
+    membership, created = Membership.objects.get_or_create(
+        user=user, network=invitation.network, defaults={"role": network_role}
+    )
+    if not created and network_role == Membership.Role.ORGANISER:
+        membership.role = network_role
+        membership.save(update_fields=["role"])
+    if invitation.group is not None:
+        group_membership, _ = invitation.group.memberships.get_or_create(
+            user=user, defaults={"role": invitation.role}
+        )
+        if invitation.role == "gardener" and group_membership.role != "gardener":
+            group_membership.role = "gardener"
+            group_membership.save(update_fields=["role"])
+
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return user

@@ -1,0 +1,231 @@
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from groups.models import Activity, PeerGroup
+from networks.models import Network
+
+
+class ObjectiveQuerySet(models.QuerySet["Objective"]):
+    def active(self) -> "ObjectiveQuerySet":
+        return self.filter(archived_at__isnull=True)
+
+
+class Objective(models.Model):
+    class Term(models.TextChoices):
+        SHORT = "short", "Short term"
+        LONG = "long", "Long term"
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="objectives")
+    title = models.CharField(max_length=200)
+    description = models.TextField(max_length=4000, blank=True)
+    term = models.CharField(max_length=5, choices=Term.choices)
+    starts_on = models.DateField()
+    due_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at"])
+    objects = ObjectiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_on__gt=F("starts_on")),
+                name="objectives_objective_due_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["network", "archived_at"], name="objectives_obj_active_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "objectives:detail", kwargs={"network": self.network.slug, "objective": self.pk}
+        )
+
+    def expected_progress(self, on: date) -> float:
+        """Share of the objective's time elapsed on the given day, 0..1."""
+        total = (self.due_on - self.starts_on).days
+        elapsed = (on - self.starts_on).days
+        return min(max(elapsed / total, 0.0), 1.0)
+
+
+class Measure(models.Model):
+    class Direction(models.TextChoices):
+        INCREASE = "increase", "Increase"
+        DECREASE = "decrease", "Decrease"
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Manual check-ins"
+        ACTIVITY_COUNT = "activity_count", "Count of activities"
+        ACTIVITY_SUM = "activity_sum", "Sum of activity contributions"
+        REFERRALS_MADE = "referrals_made", "Referrals made"
+        REFERRALS_SERVED = "referrals_served", "Referrals served"
+        REFERRALS_CLOSED_VALUE = "referrals_closed_value", "Closed referral value"
+
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="measures")
+    name = models.CharField(max_length=200)
+    unit = models.CharField(max_length=40, blank=True)
+    baseline = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    target = models.DecimalField(max_digits=14, decimal_places=2)
+    direction = models.CharField(
+        max_length=8, choices=Direction.choices, default=Direction.INCREASE
+    )
+    source = models.CharField(max_length=30, choices=Source.choices, default=Source.MANUAL)
+    # For ACTIVITY_COUNT: which activity kinds count; empty means every kind.
+    activity_kinds = models.JSONField(default=list, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["objective", "id"]
+        constraints = [
+            # The direction is where the target lies, so a target equal to the baseline is refused.
+            models.CheckConstraint(
+                condition=(Q(direction="increase") & Q(target__gt=F("baseline")))
+                | (Q(direction="decrease") & Q(target__lt=F("baseline"))),
+                name="objectives_measure_target_matches_direction",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.objective})"
+
+
+class CheckIn(models.Model):
+    """A manual reading of a measure, optionally on behalf of one group."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="check_ins")
+    group = models.ForeignKey(
+        PeerGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="check_ins"
+    )
+    value = models.DecimalField(max_digits=14, decimal_places=2)
+    note = models.TextField(max_length=2000, blank=True)
+    recorded_on = models.DateField(default=timezone.localdate)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(excluded_fields=["created_at"])
+
+    class Meta:
+        ordering = ["-recorded_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__gte=0), name="objectives_checkin_value_non_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["measure", "recorded_on"], name="objectives_checkin_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure.name}: {self.value} on {self.recorded_on}"
+
+
+class Contribution(models.Model):
+    """How much one activity advanced one measure."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="contributions")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="contributions")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["measure", "activity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "measure"], name="objectives_contribution_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="objectives_contribution_amount_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity.title} → {self.measure.name}: {self.amount}"
+
+
+class ProgressReport(models.Model):
+    """An immutable snapshot of one group's progress for one closed period."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="reports")
+    group = models.ForeignKey(PeerGroup, on_delete=models.CASCADE, related_name="reports")
+    period_start = models.DateField()
+    period_end = models.DateField(help_text="First day after the period.")
+    created_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-period_start", "group"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "period_start"], name="objectives_progressreport_once_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gt=F("period_start")),
+                name="objectives_progressreport_valid_period",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["network", "period_start"], name="objectives_report_period_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} — {self.period_start} to {self.period_end}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "objectives:report",
+            kwargs={"network": self.network.slug, "report": self.pk},
+        )
+
+
+class ReportDelivery(models.Model):
+    """One report to one person; the unique pair means nobody gets a report twice."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        DIGEST = "digest", "Digest"
+        IN_APP = "in_app", "In app"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="deliveries")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_deliveries"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["report", "user"]
+        verbose_name_plural = "report deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["report", "user"], name="objectives_delivery_once"),
+        ]
+        indexes = [models.Index(fields=["user", "state"], name="objectives_delivery_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.report} → {self.user} ({self.state})"
