@@ -6,9 +6,15 @@ from networks import views as network_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("invitations/<str:token>/", network_views.invitation_accept_view, name="invitation_accept"),
+    path(
+        "invitations/<str:token>/", network_views.invitation_accept_view, name="invitation_accept"
+    ),
     path("healthz", network_views.healthz, name="healthz"),
     path("n/<slug:network>/groups/", include("groups.urls")),
     path("n/<slug:network>/objectives/", include("objectives.urls")),

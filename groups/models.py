@@ -40,16 +40,16 @@ class PeerGroup(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["network", "slug"], name="groups_peergroup_slug_unique"),
+            models.UniqueConstraint(
+                fields=["network", "slug"], name="groups_peergroup_slug_unique"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "groups:detail", kwargs={"network": self.network.slug, "group": self.slug}
-        )
+        return reverse("groups:detail", kwargs={"network": self.network.slug, "group": self.slug})
 
     def gardeners(self) -> models.QuerySet:
         return self.memberships.filter(role=GroupMembership.Role.GARDENER)

@@ -7,7 +7,9 @@ from networks.models import Invitation
 class AcceptInvitationForm(forms.Form):
     name = forms.CharField(label="Your name", max_length=150)
     password1 = forms.CharField(
-        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
         label="Password again",

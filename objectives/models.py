@@ -180,9 +180,7 @@ class ProgressReport(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["network", "period_start"], name="objectives_report_period_idx"
-            ),
+            models.Index(fields=["network", "period_start"], name="objectives_report_period_idx"),
         ]
 
     def __str__(self) -> str:

@@ -20,24 +20,129 @@ LOGINS = [
     ("gardener@grove.demo", "Gabriel Moreau", "gardener of Founders Circle (a CNG)"),
     ("member@grove.demo", "Maya Lindqvist", "member of Founders Circle and Green Teachers"),
 ]
-FIRST = ["Aisha", "Ben", "Chen", "Dara", "Elif", "Femi", "Greta", "Hugo", "Ines", "Jonas",
-         "Kofi", "Lena", "Marco", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tara",
-         "Uma", "Victor", "Wen", "Ximena", "Yusuf", "Zoe"]
-LAST = ["Adeyemi", "Brennan", "Castillo", "Dubois", "Eriksen", "Fischer", "Gupta", "Haddad",
-        "Ito", "Jensen", "Kowalski", "Lopez", "Mensah", "Nakamura", "O'Neill", "Petrova"]
-SECTORS = ["Education", "Health", "Finance", "Manufacturing", "Public sector", "Charity",
-           "Technology", "Hospitality", "Faith community", "Retail"]
-ORGS = ["Riverside College", "Northgate Surgery", "Mill Street Accountants", "Harbour Tools",
-        "City Council", "Food Bank Trust", "Loom Software", "Quayside Hotel", "St Anne's",
-        "Corner Grocers", "Brightwater School", "Canal Credit Union", "Forge Makerspace"]
+FIRST = [
+    "Aisha",
+    "Ben",
+    "Chen",
+    "Dara",
+    "Elif",
+    "Femi",
+    "Greta",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kofi",
+    "Lena",
+    "Marco",
+    "Nadia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+]
+LAST = [
+    "Adeyemi",
+    "Brennan",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Gupta",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Mensah",
+    "Nakamura",
+    "O'Neill",
+    "Petrova",
+]
+SECTORS = [
+    "Education",
+    "Health",
+    "Finance",
+    "Manufacturing",
+    "Public sector",
+    "Charity",
+    "Technology",
+    "Hospitality",
+    "Faith community",
+    "Retail",
+]
+ORGS = [
+    "Riverside College",
+    "Northgate Surgery",
+    "Mill Street Accountants",
+    "Harbour Tools",
+    "City Council",
+    "Food Bank Trust",
+    "Loom Software",
+    "Quayside Hotel",
+    "St Anne's",
+    "Corner Grocers",
+    "Brightwater School",
+    "Canal Credit Union",
+    "Forge Makerspace",
+]
 GROUPS = [
-    ("Founders Circle", "founders", "business", True, "Founders who bring each other clients and stay until they are served."),
-    ("Green Teachers", "green-teachers", "education", False, "Teachers turning classrooms into climate labs."),
-    ("Council Connectors", "council", "government", False, "Opening doors between the council and small firms."),
-    ("Givers Table", "givers", "philanthropy", False, "Funders learning together where money does most good."),
-    ("Supplier Guild", "suppliers", "suppliers", False, "Local suppliers sharing tenders and know-how."),
-    ("Faith & Neighbours", "faith", "faith", False, "Congregations hosting support groups for newcomers."),
-    ("Young Professionals", "young-pros", "employees", False, "Early-career staff mentoring each other."),
+    (
+        "Founders Circle",
+        "founders",
+        "business",
+        True,
+        "Founders who bring each other clients and stay until they are served.",
+    ),
+    (
+        "Green Teachers",
+        "green-teachers",
+        "education",
+        False,
+        "Teachers turning classrooms into climate labs.",
+    ),
+    (
+        "Council Connectors",
+        "council",
+        "government",
+        False,
+        "Opening doors between the council and small firms.",
+    ),
+    (
+        "Givers Table",
+        "givers",
+        "philanthropy",
+        False,
+        "Funders learning together where money does most good.",
+    ),
+    (
+        "Supplier Guild",
+        "suppliers",
+        "suppliers",
+        False,
+        "Local suppliers sharing tenders and know-how.",
+    ),
+    (
+        "Faith & Neighbours",
+        "faith",
+        "faith",
+        False,
+        "Congregations hosting support groups for newcomers.",
+    ),
+    (
+        "Young Professionals",
+        "young-pros",
+        "employees",
+        False,
+        "Early-career staff mentoring each other.",
+    ),
 ]
 TITLES = {
     "meeting_hosted": ["Breakfast meetup", "Monthly roundtable", "Open evening"],
@@ -70,7 +175,7 @@ class Command(BaseCommand):
                 network = self._build(random.Random(2026))
             self.stdout.write(self.style.SUCCESS(f"Built the demo network {network.name}."))
             self._after_build(network)
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, _name, role in LOGINS:
             self.stdout.write(f"  {email:24} {role}")
 
@@ -118,12 +223,14 @@ class Command(BaseCommand):
             report_cadence=Network.Cadence.MONTHLY,
             time_zone="Europe/London",
         )
-        for position, text in enumerate([
-            "Nobody builds alone.",
-            "One introduction a week.",
-            "Bring a client, stay until they are served.",
-            "Teach what you know.",
-        ]):
+        for position, text in enumerate(
+            [
+                "Nobody builds alone.",
+                "One introduction a week.",
+                "Bring a client, stay until they are served.",
+                "Teach what you know.",
+            ]
+        ):
             SoundBite.objects.create(network=network, text=text, position=position)
 
         # One hash for every demo account: hashing 32 passwords would take seconds.
@@ -131,24 +238,37 @@ class Command(BaseCommand):
         people: list[User] = []
         for email, name, role in LOGINS:
             user = User.objects.create(
-                email=email, password=password, name=name, organisation=rng.choice(ORGS),
-                sector=rng.choice(SECTORS), expertise="Community building",
-                is_staff=role == "site admin", is_superuser=role == "site admin",
+                email=email,
+                password=password,
+                name=name,
+                organisation=rng.choice(ORGS),
+                sector=rng.choice(SECTORS),
+                expertise="Community building",
+                is_staff=role == "site admin",
+                is_superuser=role == "site admin",
             )
             if role != "site admin":
                 people.append(user)
-        names = rng.sample([f"{f} {l}" for f in FIRST for l in LAST], 28)
+        names = rng.sample([f"{first} {last}" for first in FIRST for last in LAST], 28)
         for name in names:
             email = name.lower().replace(" ", ".").replace("'", "") + "@grove.demo"
-            people.append(User.objects.create(
-                email=email, password=password, name=name, organisation=rng.choice(ORGS),
-                sector=rng.choice(SECTORS),
-                expertise=rng.choice(["Tax", "Hiring", "Grants", "Sales", "Teaching", "Law", "Design"]),
-            ))
+            people.append(
+                User.objects.create(
+                    email=email,
+                    password=password,
+                    name=name,
+                    organisation=rng.choice(ORGS),
+                    sector=rng.choice(SECTORS),
+                    expertise=rng.choice(
+                        ["Tax", "Hiring", "Grants", "Sales", "Teaching", "Law", "Design"]
+                    ),
+                )
+            )
         organiser, gardener, member = people[0], people[1], people[2]
         for person in people:
             Membership.objects.create(
-                user=person, network=network,
+                user=person,
+                network=network,
                 role=Membership.Role.ORGANISER if person == organiser else Membership.Role.MEMBER,
                 joined_at=timezone.now() - dt.timedelta(days=200),
             )
@@ -171,68 +291,120 @@ class Command(BaseCommand):
 
         start = today - dt.timedelta(days=183)
         short_obj = Objective.objects.create(
-            network=network, term="short", title="Grow peer learning this year",
+            network=network,
+            term="short",
+            title="Grow peer learning this year",
             description="Every group teaches or hosts something each month.",
-            starts_on=start, due_on=today + dt.timedelta(days=120),
+            starts_on=start,
+            due_on=today + dt.timedelta(days=120),
         )
         short_obj2 = Objective.objects.create(
-            network=network, term="short", title="Make referrals the habit of the CNG",
+            network=network,
+            term="short",
+            title="Make referrals the habit of the CNG",
             description="Members bring clients and stay with them until served.",
-            starts_on=start, due_on=today + dt.timedelta(days=60),
+            starts_on=start,
+            due_on=today + dt.timedelta(days=60),
         )
         long_obj = Objective.objects.create(
-            network=network, term="long", title="500 livelihoods sustained by 2028",
+            network=network,
+            term="long",
+            title="500 livelihoods sustained by 2028",
             description="Founders, teachers and neighbours reporting a sustainable income.",
-            starts_on=today - dt.timedelta(days=365), due_on=dt.date(2028, 12, 31),
+            starts_on=today - dt.timedelta(days=365),
+            due_on=dt.date(2028, 12, 31),
         )
         long_obj2 = Objective.objects.create(
-            network=network, term="long", title="Reach 10,000 neighbours",
+            network=network,
+            term="long",
+            title="Reach 10,000 neighbours",
             description="People reached by courses, meetings and support groups.",
-            starts_on=today - dt.timedelta(days=365), due_on=dt.date(2029, 6, 30),
+            starts_on=today - dt.timedelta(days=365),
+            due_on=dt.date(2029, 6, 30),
         )
-        m_learning = Measure.objects.create(
-            objective=short_obj, name="Courses and expert sessions held", unit="sessions",
-            baseline=0, target=60, source="activity_count",
+        Measure.objects.create(
+            objective=short_obj,
+            name="Courses and expert sessions held",
+            unit="sessions",
+            baseline=0,
+            target=60,
+            source="activity_count",
             activity_kinds=["course_taught", "expert_session"],
         )
-        m_meetings = Measure.objects.create(
-            objective=short_obj, name="Meetings hosted", unit="meetings",
-            baseline=0, target=80, source="activity_count", activity_kinds=["meeting_hosted"],
+        Measure.objects.create(
+            objective=short_obj,
+            name="Meetings hosted",
+            unit="meetings",
+            baseline=0,
+            target=80,
+            source="activity_count",
+            activity_kinds=["meeting_hosted"],
         )
-        m_made = Measure.objects.create(
-            objective=short_obj2, name="Referrals made", unit="referrals",
-            baseline=0, target=40, source="referrals_made",
+        Measure.objects.create(
+            objective=short_obj2,
+            name="Referrals made",
+            unit="referrals",
+            baseline=0,
+            target=40,
+            source="referrals_made",
         )
-        m_served = Measure.objects.create(
-            objective=short_obj2, name="Referrals served", unit="referrals",
-            baseline=0, target=30, source="referrals_served",
+        Measure.objects.create(
+            objective=short_obj2,
+            name="Referrals served",
+            unit="referrals",
+            baseline=0,
+            target=30,
+            source="referrals_served",
         )
-        m_value = Measure.objects.create(
-            objective=short_obj2, name="Business closed through referrals", unit="£",
-            baseline=0, target=100000, source="referrals_closed_value",
+        Measure.objects.create(
+            objective=short_obj2,
+            name="Business closed through referrals",
+            unit="£",
+            baseline=0,
+            target=100000,
+            source="referrals_closed_value",
         )
         m_livelihoods = Measure.objects.create(
-            objective=long_obj, name="Members reporting a sustainable income", unit="people",
-            baseline=120, target=500, source="manual",
+            objective=long_obj,
+            name="Members reporting a sustainable income",
+            unit="people",
+            baseline=120,
+            target=500,
+            source="manual",
         )
         m_reach = Measure.objects.create(
-            objective=long_obj2, name="Neighbours reached", unit="people",
-            baseline=0, target=10000, source="activity_sum",
+            objective=long_obj2,
+            name="Neighbours reached",
+            unit="people",
+            baseline=0,
+            target=10000,
+            source="activity_sum",
         )
         m_cost = Measure.objects.create(
-            objective=long_obj, name="Average months to first client", unit="months",
-            baseline=9, target=4, direction="decrease", source="manual",
+            objective=long_obj,
+            name="Average months to first client",
+            unit="months",
+            baseline=9,
+            target=4,
+            direction="decrease",
+            source="manual",
         )
 
         for weeks_ago in range(26, -1, -4):
             day = today - dt.timedelta(weeks=weeks_ago)
             CheckIn.objects.create(
-                measure=m_livelihoods, value=Decimal(150 + (26 - weeks_ago) * 4),
-                recorded_on=day, recorded_by=organiser, note="From the quarterly member survey.",
+                measure=m_livelihoods,
+                value=Decimal(150 + (26 - weeks_ago) * 4),
+                recorded_on=day,
+                recorded_by=organiser,
+                note="From the quarterly member survey.",
             )
             CheckIn.objects.create(
-                measure=m_cost, value=Decimal("8.5") - Decimal(26 - weeks_ago) / 10,
-                recorded_on=day, recorded_by=gardener, group=groups[0],
+                measure=m_cost,
+                value=Decimal("8.5") - Decimal(26 - weeks_ago) / 10,
+                recorded_on=day,
+                recorded_by=gardener,
+                group=groups[0],
                 note="Median from new members' intake forms.",
             )
 
@@ -247,9 +419,13 @@ class Command(BaseCommand):
             ids = members_of[group.id]
             lead = by_id[rng.choice(ids)]
             activity = Activity.objects.create(
-                network=network, group=group, kind=kind, title=rng.choice(TITLES[kind]),
+                network=network,
+                group=group,
+                kind=kind,
+                title=rng.choice(TITLES[kind]),
                 occurred_on=today - dt.timedelta(days=rng.randint(0, 182)),
-                people_reached=rng.randint(3, 60), led_by=lead,
+                people_reached=rng.randint(3, 60),
+                led_by=lead,
                 description="Logged by the demo loader.",
             )
             activity.participants.set(rng.sample(ids, min(len(ids), rng.randint(1, 4))))
@@ -264,15 +440,28 @@ class Command(BaseCommand):
             referrer_id, receiver_id = rng.sample(cng_ids, 2)
             made_on = today - dt.timedelta(days=rng.randint(1, 180))
             client = Client.objects.create(
-                network=network, name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-                organisation=rng.choice(ORGS), created_by_id=referrer_id,
+                network=network,
+                name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                organisation=rng.choice(ORGS),
+                created_by_id=referrer_id,
             )
             status = statuses[index % len(statuses)]
             referral = Referral.objects.create(
-                network=network, group=cng, client=client, referrer_id=referrer_id,
-                receiver_id=receiver_id, made_on=made_on,
-                need=rng.choice(["Needs a bookkeeper", "Looking for premises", "Wants a mentor",
-                                 "Needs a grant writer", "Hiring an apprentice"]),
+                network=network,
+                group=cng,
+                client=client,
+                referrer_id=referrer_id,
+                receiver_id=receiver_id,
+                made_on=made_on,
+                need=rng.choice(
+                    [
+                        "Needs a bookkeeper",
+                        "Looking for premises",
+                        "Wants a mentor",
+                        "Needs a grant writer",
+                        "Hiring an apprentice",
+                    ]
+                ),
                 follow_up_on=made_on + dt.timedelta(days=14),
             )
             if status != "made":
@@ -282,9 +471,13 @@ class Command(BaseCommand):
                     referral.closed_value = Decimal(rng.randint(5, 60) * 250)
                     referral.client_feedback = "Looked after from first call to finish."
                     referral.client_rating = rng.randint(4, 5)
-                    referral.save(update_fields=["closed_value", "client_feedback", "client_rating"])
+                    referral.save(
+                        update_fields=["closed_value", "client_feedback", "client_rating"]
+                    )
             Touchpoint.objects.create(
-                referral=referral, author_id=referrer_id, happened_on=made_on,
+                referral=referral,
+                author_id=referrer_id,
+                happened_on=made_on,
                 note="Called the client to introduce the receiver.",
             )
         return network
