@@ -29,6 +29,12 @@ class World:
     admin: User
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    # PBKDF2 costs ~0.3 s a hash; factories create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db) -> World:
     network = NetworkFactory(name="Riverside Makers", slug="riverside")

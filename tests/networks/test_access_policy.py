@@ -1,0 +1,139 @@
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.test import RequestFactory
+
+from networks.policy import Access, network_access, visible_networks
+from tests.factories import ActivityFactory, PeerGroupFactory, ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def access_for(user, network):
+    request = RequestFactory().get("/")
+    request.user = user
+    return network_access(request, network.slug)[1]
+
+
+def test_organiser_may_edit_the_network(world):
+    assert access_for(world.organiser, world.network).can_edit_network
+
+
+def test_member_may_not_edit_the_network(world):
+    assert not access_for(world.member, world.network).can_edit_network
+
+
+def test_gardener_may_not_manage_objectives(world):
+    assert not access_for(world.gardener, world.network).can_manage_objectives
+
+
+def test_site_admin_sees_every_network(world):
+    assert access_for(world.admin, world.other_network).is_organiser
+
+
+def test_outsider_gets_404_not_403(world):
+    request = RequestFactory().get("/")
+    request.user = world.outsider
+    with pytest.raises(Http404):
+        network_access(request, world.network.slug)
+
+
+def test_unknown_network_is_404(world):
+    request = RequestFactory().get("/")
+    request.user = world.organiser
+    with pytest.raises(Http404):
+        network_access(request, "no-such-network")
+
+
+def test_visible_networks_lists_only_own(world):
+    assert list(visible_networks(world.outsider)) == [world.other_network]
+
+
+def test_gardener_manages_own_group(world):
+    assert access_for(world.gardener, world.network).can_manage_group(world.group)
+
+
+def test_gardener_does_not_manage_other_group(world):
+    other = PeerGroupFactory(network=world.network)
+    assert not access_for(world.gardener, world.network).can_manage_group(other)
+
+
+def test_member_may_log_activity_in_own_group(world):
+    assert access_for(world.member, world.network).can_log_activity(world.group)
+
+
+def test_member_may_not_log_activity_in_other_group(world):
+    other = PeerGroupFactory(network=world.network)
+    assert not access_for(world.member, world.network).can_log_activity(other)
+
+
+def test_member_edits_own_activity(world):
+    activity = ActivityFactory(group=world.group, led_by=world.member)
+    assert access_for(world.member, world.network).can_edit_activity(activity)
+
+
+def test_member_may_not_edit_anothers_activity(world):
+    activity = ActivityFactory(group=world.group, led_by=world.gardener)
+    assert not access_for(world.member, world.network).can_edit_activity(activity)
+
+
+def test_gardener_edits_any_activity_of_the_group(world):
+    activity = ActivityFactory(group=world.group, led_by=world.member)
+    assert access_for(world.gardener, world.network).can_edit_activity(activity)
+
+
+def test_access_ignores_objects_of_another_network(world):
+    foreign = PeerGroupFactory(network=world.other_network)
+    assert not access_for(world.organiser, world.network).can_manage_group(foreign)
+
+
+def test_member_sees_own_group_reports(world):
+    assert access_for(world.member, world.network).can_see_group_reports(world.group)
+
+
+def test_member_does_not_see_other_group_reports(world):
+    other = PeerGroupFactory(network=world.network)
+    assert not access_for(world.member, world.network).can_see_group_reports(other)
+
+
+def test_referral_is_private_to_its_people(world):
+    referral = ReferralFactory(group=world.group, referrer=world.gardener)
+    assert not access_for(world.member, world.network).can_see_referral(referral)
+
+
+def test_receiver_sees_the_referral(world):
+    referral = ReferralFactory(group=world.group, receiver=world.member)
+    assert access_for(world.member, world.network).can_see_referral(referral)
+
+
+def test_require_raises_permission_denied(world):
+    with pytest.raises(PermissionDenied):
+        access_for(world.member, world.network).require(False)
+
+
+def test_anonymous_has_no_access(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not Access.load(AnonymousUser(), world.network).is_member
+
+
+def test_access_loads_in_two_queries(world, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        Access.load(world.gardener, world.network)
+
+
+def test_anonymous_visitor_is_sent_to_login(world, client):
+    response = client.get(world.network.get_absolute_url())
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+def test_outsider_gets_404_page(world, as_user):
+    response = as_user(world.outsider).get(world.network.get_absolute_url())
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["organiser", "gardener", "member", "admin"])
+def test_every_role_reaches_the_network_home(world, as_user, persona):
+    response = as_user(getattr(world, persona)).get(world.network.get_absolute_url())
+    assert response.status_code == 200
