@@ -102,6 +102,13 @@ class Measure(models.Model):
         return f"{self.name} ({self.objective})"
 
 
+class CheckInQuerySet(models.QuerySet["CheckIn"]):
+    def in_period(self, start: date | None, end: date) -> "CheckInQuerySet":
+        """Readings on days start <= day < end; no lower bound when start is None."""
+        qs = self.filter(recorded_on__lt=end)
+        return qs if start is None else qs.filter(recorded_on__gte=start)
+
+
 class CheckIn(models.Model):
     """A manual reading of a measure, optionally on behalf of one group."""
 
@@ -118,6 +125,7 @@ class CheckIn(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     history = HistoricalRecords(excluded_fields=["created_at"])
+    objects = CheckInQuerySet.as_manager()
 
     class Meta:
         ordering = ["-recorded_on", "-id"]
@@ -134,6 +142,13 @@ class CheckIn(models.Model):
         return f"{self.measure.name}: {self.value} on {self.recorded_on}"
 
 
+class ContributionQuerySet(models.QuerySet["Contribution"]):
+    def in_period(self, start: date | None, end: date) -> "ContributionQuerySet":
+        """Contributions of activities on days start <= day < end."""
+        qs = self.filter(activity__occurred_on__lt=end)
+        return qs if start is None else qs.filter(activity__occurred_on__gte=start)
+
+
 class Contribution(models.Model):
     """How much one activity advanced one measure."""
 
@@ -142,6 +157,7 @@ class Contribution(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2)
 
     history = HistoricalRecords()
+    objects = ContributionQuerySet.as_manager()
 
     class Meta:
         ordering = ["measure", "activity"]

@@ -36,6 +36,12 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
     def made_in(self, start: date, end: date) -> "ReferralQuerySet":
         return self.filter(made_on__gte=start, made_on__lt=end)
 
+    def served_in(self, start: date, end: date) -> "ReferralQuerySet":
+        return self.filter(served_on__gte=start, served_on__lt=end)
+
+    def closed_in(self, start: date, end: date) -> "ReferralQuerySet":
+        return self.filter(closed_on__gte=start, closed_on__lt=end)
+
 
 class Referral(models.Model):
     """A client brought by a member (the concierge) to another member of a CNG.
