@@ -1,0 +1,80 @@
+"""Settings are read from the environment; run each case in a fresh interpreter."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRINT = (
+    "import django, json; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
+    "'eager': settings.CELERY_TASK_ALWAYS_EAGER, 'broker': settings.CELERY_BROKER_URL, "
+    "'email': settings.EMAIL_BACKEND, 'debug': settings.DEBUG}))"
+)
+
+
+def run(code: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    clean.pop("SECRET_KEY", None)
+    clean.pop("DEBUG", None)
+    clean.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+
+
+def test_without_services_falls_back_to_sqlite_and_in_process_tasks():
+    result = run(PRINT, DEBUG="true")
+    values = json.loads(result.stdout)
+    assert values == {
+        "engine": "django.db.backends.sqlite3",
+        "eager": True,
+        "broker": "memory://",
+        "email": "django.core.mail.backends.console.EmailBackend",
+        "debug": True,
+    }
+
+
+def test_redis_url_switches_celery_to_the_broker():
+    result = run(PRINT, DEBUG="true", REDIS_URL="redis://127.0.0.1:6379/3")
+    assert json.loads(result.stdout)["eager"] is False
+
+
+def test_database_url_selects_postgresql():
+    result = run(PRINT, DEBUG="true", DATABASE_URL="postgres://u@db:5432/grove")
+    assert json.loads(result.stdout)["engine"] == "django.db.backends.postgresql"
+
+
+def test_production_without_secret_key_refuses_to_start():
+    result = run(PRINT)
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr
+
+
+def test_bad_time_zone_is_refused():
+    result = run(PRINT, DEBUG="true", TIME_ZONE="Mars/Olympus")
+    assert "not an IANA time zone" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}},
+            "SECRET_KEY": "x7!kq2-long-random-production-secret-with-enough-entropy-91f3e0d",
+            "ALLOWED_HOSTS": "grove.example.org",
+            "DATABASE_URL": "sqlite:////tmp/grove-deploy-check.sqlite3",
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_csp_header_allows_no_inline_script(client):
+    header = client.get("/accounts/login/")["Content-Security-Policy"]
+    script_src = next(part for part in header.split(";") if "script-src" in part)
+    assert "unsafe-inline" not in script_src and "'self'" in script_src
