@@ -1,5 +1,25 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from groups import views
 
 app_name = "groups"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.group_list, name="list"),
+    path("new/", views.group_create_view, name="create"),
+    path("activities/", views.activity_list, name="activities"),
+    path("activities/<int:activity>/", views.activity_detail, name="activity"),
+    path("activities/<int:activity>/edit/", views.activity_edit, name="activity_edit"),
+    path("activities/<int:activity>/delete/", views.activity_delete_view, name="activity_delete"),
+    path("<slug:group>/", views.group_detail, name="detail"),
+    path("<slug:group>/edit/", views.group_edit, name="edit"),
+    path("<slug:group>/members/add/", views.member_add_view, name="member_add"),
+    path(
+        "<slug:group>/members/<int:membership>/remove/",
+        views.member_remove_view,
+        name="member_remove",
+    ),
+    path("<slug:group>/members/<int:membership>/role/", views.member_role, name="member_role"),
+    path("<slug:group>/invite/", views.invite, name="invite"),
+    path("<slug:group>/activities/new/", views.activity_create, name="activity_create"),
+]

@@ -1,0 +1,216 @@
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from groups.models import Activity, GroupMembership, PeerGroup
+from groups.services import group_slug_for
+from networks.models import Invitation, Network, User
+
+MEASURE_PREFIX = "measure_"
+
+
+class GroupForm(forms.ModelForm):
+    slug = forms.SlugField(
+        label="Web address",
+        max_length=60,
+        required=False,
+        help_text="Made from the name when left empty; letters, digits and hyphens.",
+    )
+
+    class Meta:
+        model = PeerGroup
+        fields = ["name", "slug", "kind", "purpose", "is_cng"]
+        labels = {"purpose": "Purpose sound bite", "is_cng": "Collaborative network group (CNG)"}
+
+    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.network = network
+        self.fields["purpose"].widget = forms.TextInput(attrs={"maxlength": 200})
+        self.fields["slug"].required = False
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("Give the group a name.")
+        return name
+
+    def clean(self) -> dict:
+        data = super().clean()
+        name = data.get("name")
+        if name:
+            # On edit an empty web address keeps the current one, so links keep working.
+            wanted = data.get("slug") or (self.instance.slug if self.instance.pk else "")
+            try:
+                data["slug"] = group_slug_for(
+                    network=self.network, name=name, slug=wanted, exclude_pk=self.instance.pk
+                )
+            except ValidationError as error:
+                self.add_error("slug" if data.get("slug") else "name", error)
+        return data
+
+    def _post_clean(self) -> None:
+        # The slug was checked above against this network; the model's own unique check
+        # would only repeat it with a vaguer message.
+        self.instance.network = self.network
+        super()._post_clean()
+
+
+class MemberAddForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.none(), label="Member of the network")
+    role = forms.ChoiceField(choices=GroupMembership.Role.choices, initial="member", required=False)
+
+    def __init__(self, *args: Any, group: PeerGroup, can_appoint: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (
+            User.objects.filter(memberships__network_id=group.network_id)
+            .exclude(group_memberships__group=group)
+            .order_by("name", "email")
+        )
+        self.fields["user"].empty_label = "Choose a person…"
+        if not can_appoint:
+            # Only organisers appoint gardeners; others add plain members.
+            del self.fields["role"]
+
+
+class GroupInvitationForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    role = forms.ChoiceField(
+        choices=[(Invitation.Role.MEMBER, "Member"), (Invitation.Role.GARDENER, "Gardener")],
+        initial=Invitation.Role.MEMBER,
+    )
+
+    def __init__(self, *args: Any, can_appoint: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_appoint:
+            del self.fields["role"]
+
+
+class ActivityForm(forms.ModelForm):
+    occurred_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    people_reached = forms.IntegerField(
+        min_value=0,
+        max_value=1_000_000,
+        initial=0,
+        help_text="People who took part or were reached, including outside the network.",
+    )
+    participants = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Members of the group who took part.",
+        error_messages={
+            "invalid_choice": "Participants must be members of the group: %(value)s is not.",
+            "invalid_pk_value": "“%(pk)s” is not a person.",
+        },
+    )
+
+    class Meta:
+        model = Activity
+        fields = ["kind", "title", "occurred_on", "description", "participants", "people_reached"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(
+        self,
+        *args: Any,
+        group: PeerGroup,
+        today: date,
+        measures: list,
+        contributions: dict[int, Decimal] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.group = group
+        self.today = today
+        self.measures = measures
+        self.fields["participants"].queryset = User.objects.filter(
+            group_memberships__group=group
+        ).order_by("name", "email")
+        self.fields["title"].widget.attrs["maxlength"] = 200
+        self.fields["occurred_on"].widget.attrs["max"] = today.isoformat()
+        contributions = contributions or {}
+        for measure in measures:
+            self.fields[f"{MEASURE_PREFIX}{measure.pk}"] = forms.DecimalField(
+                label=f"{measure.name}" + (f" ({measure.unit})" if measure.unit else ""),
+                help_text=f"Objective: {measure.objective.title}",
+                required=False,
+                min_value=0,
+                max_digits=14,
+                decimal_places=2,
+                initial=contributions.get(measure.pk),
+            )
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise ValidationError("Give the activity a title.")
+        return title
+
+    def clean_occurred_on(self) -> date:
+        day = self.cleaned_data["occurred_on"]
+        if day > self.today:
+            raise ValidationError(
+                f"The date cannot be in the future: log activities once they happened "
+                f"(today is {self.today:%-d %b %Y})."
+            )
+        return day
+
+    def clean(self) -> dict:
+        data = super().clean()
+        known = {f"{MEASURE_PREFIX}{m.pk}" for m in self.measures}
+        # A posted measure that is not offered here belongs to another network or objective.
+        strangers = [
+            key for key in self.data if key.startswith(MEASURE_PREFIX) and key not in known
+        ]
+        if strangers:
+            raise ValidationError("An activity can only advance this network's measures.")
+        return data
+
+    def contribution_fields(self) -> list:
+        return [self[f"{MEASURE_PREFIX}{m.pk}"] for m in self.measures]
+
+    def main_fields(self) -> list:
+        return [self[name] for name in self.Meta.fields]
+
+    def contributions(self) -> dict[int, Decimal]:
+        return {
+            m.pk: self.cleaned_data[f"{MEASURE_PREFIX}{m.pk}"]
+            for m in self.measures
+            if self.cleaned_data.get(f"{MEASURE_PREFIX}{m.pk}")
+        }
+
+
+class ActivityFilterForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("", "All kinds"), *Activity.Kind.choices], required=False)
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    group = forms.ChoiceField(required=False)
+    objective = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    member = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+
+    def __init__(
+        self,
+        *args: Any,
+        groups: list[PeerGroup],
+        objectives: list,
+        members: list[User],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [("", "All groups")] + [(g.slug, g.name) for g in groups]
+        self.fields["objective"].choices = [("", "Any objective")] + [
+            (o.pk, o.title) for o in objectives
+        ]
+        self.fields["member"].choices = [("", "Anyone")] + [(u.pk, str(u)) for u in members]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "The end of the range is before its start.")
+        return data

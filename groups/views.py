@@ -1,0 +1,422 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from groups.forms import (
+    ActivityFilterForm,
+    ActivityForm,
+    GroupForm,
+    GroupInvitationForm,
+    MemberAddForm,
+)
+from groups.models import Activity, GroupMembership, PeerGroup
+from groups.services import (
+    activity_contributions,
+    activity_delete,
+    activity_save,
+    contribution_measures,
+    group_create,
+    member_add,
+    member_remove,
+    member_set_role,
+    network_objectives,
+)
+from networks.models import Network, User
+from networks.policy import Access, network_access
+from networks.services import invitation_create
+
+PAGE_SIZE = 25
+RECENT_ACTIVITIES = 10
+
+
+def _group(network: Network, slug: str) -> PeerGroup:
+    group = get_object_or_404(PeerGroup, network=network, slug=slug)
+    group.network = network  # already loaded: spares a query for every link to the group
+    return group
+
+
+def _activity(network: Network, pk: int) -> Activity:
+    activity = get_object_or_404(
+        Activity.objects.select_related("group", "led_by"), network=network, pk=pk
+    )
+    activity.network = activity.group.network = network
+    return activity
+
+
+def _activity_form(
+    request: HttpRequest, network: Network, group: PeerGroup, activity: Activity | None = None
+) -> ActivityForm:
+    data = request.POST if request.method == "POST" else None
+    return ActivityForm(
+        data,
+        instance=activity,
+        group=group,
+        today=network.today(),
+        measures=list(contribution_measures(network)),
+        contributions=activity_contributions(activity) if activity else None,
+        initial=None if activity else {"occurred_on": network.today()},
+        prefix=f"a{activity.pk}" if activity else None,
+    )
+
+
+def _save_activity(form: ActivityForm, activity: Activity) -> bool:
+    """Validate and save; service-level refusals land on the form like field errors."""
+    if not form.is_valid():
+        return False
+    try:
+        activity_save(
+            activity=form.instance,
+            participants=form.cleaned_data["participants"],
+            contributions=form.contributions(),
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
+
+
+# Groups
+
+
+@login_required
+@require_GET
+def group_list(request: HttpRequest, network: str) -> HttpResponse:
+    network, access = network_access(request, network)
+    gardeners = GroupMembership.objects.filter(role=GroupMembership.Role.GARDENER).select_related(
+        "user"
+    )
+    groups = (
+        network.groups.filter(archived_at__isnull=True)
+        .annotate(
+            member_count=Count("memberships", distinct=True),
+            activity_count=Count("activities", distinct=True),
+        )
+        .prefetch_related(Prefetch("memberships", gardeners, to_attr="gardener_memberships"))
+    )
+    return render(
+        request,
+        "groups/list.html",
+        {"network": network, "access": access, "groups": groups},
+    )
+
+
+@login_required
+def group_create_view(request: HttpRequest, network: str) -> HttpResponse:
+    network, access = network_access(request, network)
+    access.require(access.can_create_groups)
+    form = GroupForm(request.POST or None, network=network)
+    if request.method == "POST" and form.is_valid():
+        group = group_create(
+            network=network,
+            name=form.cleaned_data["name"],
+            slug=form.cleaned_data["slug"],
+            kind=form.cleaned_data["kind"],
+            purpose=form.cleaned_data["purpose"],
+            is_cng=form.cleaned_data["is_cng"],
+        )
+        messages.success(
+            request, f"Created {group.name}. Next: add its members and appoint a gardener."
+        )
+        return redirect(group)
+    return render(
+        request,
+        "groups/group_form.html",
+        {"network": network, "access": access, "form": form, "group": None},
+    )
+
+
+@login_required
+def group_edit(request: HttpRequest, network: str, group: str) -> HttpResponse:
+    network, access = network_access(request, network)
+    group = _group(network, group)
+    access.require(access.can_create_groups)
+    form = GroupForm(request.POST or None, instance=group, network=network)
+    if request.method == "POST" and form.is_valid():
+        group = form.save()
+        messages.success(request, f"Saved {group.name}.")
+        return redirect(group)
+    return render(
+        request,
+        "groups/group_form.html",
+        {"network": network, "access": access, "form": form, "group": group},
+    )
+
+
+def _detail_context(
+    request: HttpRequest,
+    network: Network,
+    access: Access,
+    group: PeerGroup,
+    **forms: object,
+) -> dict:
+    manage = access.can_manage_group(group)
+    context: dict = {
+        "network": network,
+        "access": access,
+        "group": group,
+        "memberships": group.memberships.select_related("user").order_by("-role", "user__name"),
+        "can_manage": manage,
+        "can_appoint": access.can_create_groups,
+        "can_log": access.can_log_activity(group),
+        "activities": _recent_activities(group, access),
+        "reports": group.reports.order_by("-period_start")[:12]
+        if access.can_see_group_reports(group)
+        else None,
+    }
+    if manage:
+        context["member_form"] = forms.get("member_form") or MemberAddForm(
+            group=group, can_appoint=access.can_create_groups
+        )
+        context["invite_form"] = forms.get("invite_form") or GroupInvitationForm(
+            can_appoint=access.can_create_groups
+        )
+        context["invitations"] = group.invitations.select_related("invited_by")[:50]
+    if context["can_log"]:
+        context["activity_form"] = forms.get("activity_form") or _activity_form(
+            request, network, group
+        )
+    return context
+
+
+def _recent_activities(group: PeerGroup, access: Access) -> list[Activity]:
+    return _mark_editable(group.activities.with_list_relations()[:RECENT_ACTIVITIES], access)
+
+
+def _mark_editable(activities: object, access: Access) -> list[Activity]:
+    """Templates cannot call access.can_edit_activity(activity), so each row carries it."""
+    rows = list(activities)
+    for activity in rows:
+        activity.editable = access.can_edit_activity(activity)
+    return rows
+
+
+@login_required
+@require_GET
+def group_detail(request: HttpRequest, network: str, group: str) -> HttpResponse:
+    network, access = network_access(request, network)
+    group = _group(network, group)
+    return render(request, "groups/detail.html", _detail_context(request, network, access, group))
+
+
+@login_required
+@require_POST
+def member_add_view(request: HttpRequest, network: str, group: str) -> HttpResponse:
+    network, access = network_access(request, network)
+    group = _group(network, group)
+    access.require(access.can_manage_group(group))
+    form = MemberAddForm(request.POST, group=group, can_appoint=access.can_create_groups)
+    if form.is_valid():
+        role = form.cleaned_data.get("role") or GroupMembership.Role.MEMBER
+        member_add(group=group, user=form.cleaned_data["user"], role=role)
+        messages.success(request, f"Added {form.cleaned_data['user']} to {group.name}.")
+        return redirect(group)
+    context = _detail_context(request, network, access, group, member_form=form)
+    return render(request, "groups/detail.html", context, status=422)
+
+
+@login_required
+@require_POST
+def member_remove_view(
+    request: HttpRequest, network: str, group: str, membership: int
+) -> HttpResponse:
+    network, access = network_access(request, network)
+    group = _group(network, group)
+    membership = get_object_or_404(group.memberships.select_related("user"), pk=membership)
+    access.require(access.can_manage_group(group))
+    # Removing a gardener is appointing: organisers only.
+    if membership.role == GroupMembership.Role.GARDENER:
+        access.require(access.can_create_groups)
+    member_remove(membership=membership)
+    messages.success(request, f"Removed {membership.user} from {group.name}.")
+    return redirect(group)
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, network: str, group: str, membership: int) -> HttpResponse:
+    network, access = network_access(request, network)
+    group = _group(network, group)
+    membership = get_object_or_404(group.memberships.select_related("user"), pk=membership)
+    access.require(access.can_create_groups)
+    role = request.POST.get("role")
+    if role not in GroupMembership.Role.values:
+        messages.error(request, "Choose gardener or member.")
+        return redirect(group)
+    member_set_role(membership=membership, role=role)
+    if role == GroupMembership.Role.GARDENER:
+        messages.success(request, f"{membership.user} now gardens {group.name}.")
+    else:
+        messages.success(request, f"{membership.user} is no longer a gardener of {group.name}.")
+    return redirect(group)
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, network: str, group: str) -> HttpResponse:
+    network, access = network_access(request, network)
+    group = _group(network, group)
+    access.require(access.can_manage_group(group))
+    form = GroupInvitationForm(request.POST, can_appoint=access.can_create_groups)
+    if form.is_valid():
+        email = form.cleaned_data["email"]
+        invitation_create(
+            network=network,
+            email=email,
+            role=form.cleaned_data.get("role") or "member",
+            invited_by=request.user,
+            group=group,
+        )
+        messages.success(request, f"Invitation sent to {email}.")
+        return redirect(group)
+    context = _detail_context(request, network, access, group, invite_form=form)
+    return render(request, "groups/detail.html", context, status=422)
+
+
+# Activities
+
+
+@login_required
+@require_GET
+def activity_list(request: HttpRequest, network: str) -> HttpResponse:
+    network, access = network_access(request, network)
+    groups = list(network.groups.filter(archived_at__isnull=True).only("name", "slug", "network"))
+    members = list(
+        User.objects.filter(memberships__network=network).only("name", "email").order_by("name")
+    )
+    filters = ActivityFilterForm(
+        request.GET or None,
+        groups=groups,
+        objectives=list(network_objectives(network).only("title")),
+        members=members,
+    )
+    activities = Activity.objects.for_network(network)
+    if filters.is_bound and filters.is_valid():
+        data = filters.cleaned_data
+        if data["kind"]:
+            activities = activities.filter(kind=data["kind"])
+        if data["start"]:
+            activities = activities.filter(occurred_on__gte=data["start"])
+        if data["end"]:
+            activities = activities.filter(occurred_on__lte=data["end"])
+        if data["group"]:
+            activities = activities.filter(group__slug=data["group"])
+        if data["objective"]:
+            activities = activities.advancing_objective(data["objective"])
+        if data["member"]:
+            activities = activities.involving(data["member"])
+    page = Paginator(activities.with_list_relations(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _mark_editable(page.object_list, access)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "network": network,
+        "access": access,
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "loggable_groups": [g for g in groups if access.can_log_activity(g)],
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "groups/activities.html#results", context)
+    return render(request, "groups/activities.html", context)
+
+
+@login_required
+def activity_create(request: HttpRequest, network: str, group: str) -> HttpResponse:
+    network, access = network_access(request, network)
+    group = _group(network, group)
+    access.require(access.can_log_activity(group))
+    form = _activity_form(request, network, group)
+    form.instance.group = group
+    form.instance.network = network
+    form.instance.led_by = request.user
+    saved = request.method == "POST" and _save_activity(form, form.instance)
+    if request.htmx:
+        context = _detail_context(request, network, access, group)
+        if saved:
+            context["logged"] = form.instance
+        else:
+            context["activity_form"] = form
+        # 200 even with errors: htmx 2 does not swap 4xx responses by default.
+        return render(request, "groups/detail.html#activity_section", context)
+    if saved:
+        messages.success(request, f"Logged “{form.instance.title}”.")
+        return redirect(group)
+    return render(
+        request,
+        "groups/activity_form.html",
+        {"network": network, "access": access, "group": group, "form": form, "activity": None},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_GET
+def activity_detail(request: HttpRequest, network: str, activity: int) -> HttpResponse:
+    """One activity's card: what an edit form returns to on cancel."""
+    network, access = network_access(request, network)
+    activity = _activity(network, activity)
+    if not request.htmx:
+        return redirect(f"{activity.group.get_absolute_url()}#activity-{activity.pk}")
+    activity = Activity.objects.with_list_relations().get(pk=activity.pk)
+    _mark_editable([activity], access)
+    return render(
+        request,
+        "groups/_activity.html",
+        {"network": network, "access": access, "activity": activity},
+    )
+
+
+@login_required
+def activity_edit(request: HttpRequest, network: str, activity: int) -> HttpResponse:
+    network, access = network_access(request, network)
+    activity = _activity(network, activity)
+    access.require(access.can_edit_activity(activity))
+    form = _activity_form(request, network, activity.group, activity)
+    saved = request.method == "POST" and _save_activity(form, activity)
+    status = 422 if request.method == "POST" and not saved else 200
+    if saved:
+        if request.htmx:
+            activity = Activity.objects.with_list_relations().get(pk=activity.pk)
+            _mark_editable([activity], access)
+            return render(
+                request,
+                "groups/_activity.html",
+                {"network": network, "access": access, "activity": activity, "saved": True},
+            )
+        messages.success(request, f"Saved “{activity.title}”.")
+        return redirect(activity.group)
+    context = {
+        "network": network,
+        "access": access,
+        "group": activity.group,
+        "form": form,
+        "activity": activity,
+    }
+    if request.htmx:
+        return render(request, "groups/activity_form.html#form", context)
+    return render(request, "groups/activity_form.html", context, status=status)
+
+
+@login_required
+def activity_delete_view(request: HttpRequest, network: str, activity: int) -> HttpResponse:
+    network, access = network_access(request, network)
+    activity = _activity(network, activity)
+    access.require(access.can_edit_activity(activity))
+    if request.method == "POST":
+        title, group = activity.title, activity.group
+        activity_delete(activity=activity)
+        if request.htmx:
+            return render(request, "groups/_activity_deleted.html", {"title": title})
+        messages.success(request, f"Deleted “{title}”.")
+        return redirect(group)
+    return render(
+        request,
+        "groups/activity_delete.html",
+        {"network": network, "access": access, "activity": activity, "group": activity.group},
+    )

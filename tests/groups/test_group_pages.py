@@ -1,0 +1,405 @@
+import pytest
+from django.urls import reverse
+
+from groups.models import GroupMembership, PeerGroup
+from networks.models import Invitation
+from tests.factories import (
+    MembershipFactory,
+    PeerGroupFactory,
+    ProgressReportFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name: str, world, **kwargs) -> str:
+    return reverse(f"groups:{name}", kwargs={"network": world.network.slug, **kwargs})
+
+
+# group list
+
+
+@pytest.mark.parametrize("persona", ["organiser", "gardener", "member", "admin"])
+def test_group_list_shows_groups_to_everyone_in_the_network(world, as_user, persona):
+    response = as_user(getattr(world, persona)).get(url("list", world))
+    assert response.status_code == 200
+    assert "Founders Circle" in response.content.decode()
+
+
+def test_group_list_is_404_for_an_outsider(world, as_user):
+    assert as_user(world.outsider).get(url("list", world)).status_code == 404
+
+
+def test_group_list_sends_anonymous_visitors_to_login(world, as_user):
+    response = as_user(None).get(url("list", world))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_group_list_shows_gardeners(world, as_user):
+    body = as_user(world.member).get(url("list", world)).content.decode()
+    assert "Gary Gardener" in body
+
+
+def test_empty_group_list_tells_an_organiser_to_create_the_first_group(world, as_user):
+    PeerGroup.objects.all().delete()
+    body = as_user(world.organiser).get(url("list", world)).content.decode()
+    assert "Create your first group" in body
+
+
+def test_empty_group_list_tells_a_member_who_creates_groups(world, as_user):
+    PeerGroup.objects.all().delete()
+    body = as_user(world.member).get(url("list", world)).content.decode()
+    assert "Create your first group" not in body
+    assert "An organiser" in body
+
+
+def test_group_list_runs_the_same_queries_for_few_and_many_groups(
+    world, as_user, django_assert_num_queries
+):
+    client = as_user(world.member)
+    with django_assert_num_queries(8):
+        client.get(url("list", world))
+    for _ in range(15):
+        group = PeerGroupFactory(network=world.network)
+        GroupMembership.objects.create(group=group, user=world.gardener, role="gardener")
+    with django_assert_num_queries(8):
+        client.get(url("list", world))
+
+
+# create and edit
+
+
+def test_organiser_sees_the_create_form(world, as_user):
+    assert as_user(world.organiser).get(url("create", world)).status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["gardener", "member"])
+def test_others_in_the_network_may_not_create_groups(world, as_user, persona):
+    client = as_user(getattr(world, persona))
+    assert client.get(url("create", world)).status_code == 403
+    assert client.post(url("create", world), {"name": "X", "kind": "business"}).status_code == 403
+    assert not PeerGroup.objects.filter(name="X").exists()
+
+
+def test_create_is_404_for_an_outsider(world, as_user):
+    assert as_user(world.outsider).get(url("create", world)).status_code == 404
+
+
+def test_create_sends_anonymous_visitors_to_login(world, as_user):
+    assert as_user(None).get(url("create", world)).status_code == 302
+
+
+def test_organiser_creates_a_group_with_a_slug_made_from_its_name(world, as_user):
+    response = as_user(world.organiser).post(
+        url("create", world),
+        {"name": "Green Builders", "kind": "business", "purpose": "Build green.", "is_cng": "on"},
+    )
+    group = PeerGroup.objects.get(network=world.network, name="Green Builders")
+    assert group.slug == "green-builders"
+    assert group.is_cng
+    assert response.status_code == 302
+    assert response["Location"] == group.get_absolute_url()
+
+
+def test_a_name_whose_slug_is_taken_is_refused_with_a_clear_message(world, as_user):
+    response = as_user(world.organiser).post(
+        url("create", world), {"name": "Founders", "kind": "business"}
+    )
+    assert response.status_code == 200
+    assert "already exists in this network" in response.content.decode()
+    assert PeerGroup.objects.filter(network=world.network).count() == 1
+
+
+def test_the_same_slug_is_fine_in_another_network(world, as_user):
+    PeerGroupFactory(network=world.other_network, slug="green-builders")
+    as_user(world.organiser).post(url("create", world), {"name": "Green Builders", "kind": "other"})
+    assert PeerGroup.objects.filter(network=world.network, slug="green-builders").exists()
+
+
+@pytest.mark.parametrize("name", ["New", "Activities"])
+def test_names_that_clash_with_the_groups_urls_are_refused(world, as_user, name):
+    response = as_user(world.organiser).post(url("create", world), {"name": name, "kind": "other"})
+    assert "reserved" in response.content.decode()
+    assert not PeerGroup.objects.filter(name=name).exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": "", "kind": "business"},
+        {"name": "   ", "kind": "business"},
+        {"name": "x" * 121, "kind": "business"},
+        {"name": "Fine", "kind": "nonsense"},
+        {"name": "Fine", "kind": "business", "purpose": "p" * 201},
+        {"name": "!!!", "kind": "business"},
+    ],
+)
+def test_bad_group_input_is_refused_next_to_the_field_and_creates_nothing(world, as_user, data):
+    response = as_user(world.organiser).post(url("create", world), data)
+    assert response.status_code == 200
+    assert 'class="error"' in response.content.decode()
+    assert PeerGroup.objects.filter(network=world.network).count() == 1
+
+
+def test_organiser_edits_a_group_and_its_web_address_stays(world, as_user):
+    as_user(world.organiser).post(
+        url("edit", world, group="founders"),
+        {"name": "Founders Club", "kind": "education", "purpose": "New purpose"},
+    )
+    world.group.refresh_from_db()
+    assert (world.group.name, world.group.slug, world.group.purpose) == (
+        "Founders Club",
+        "founders",
+        "New purpose",
+    )
+
+
+@pytest.mark.parametrize("persona", ["gardener", "member"])
+def test_only_organisers_edit_groups(world, as_user, persona):
+    response = as_user(getattr(world, persona)).post(
+        url("edit", world, group="founders"), {"name": "Hijacked", "kind": "other"}
+    )
+    assert response.status_code == 403
+    world.group.refresh_from_db()
+    assert world.group.name == "Founders Circle"
+
+
+def test_editing_another_networks_group_is_404(world, as_user):
+    other = PeerGroupFactory(network=world.other_network, slug="theirs")
+    response = as_user(world.organiser).get(url("edit", world, group=other.slug))
+    assert response.status_code == 404
+
+
+# group page
+
+
+@pytest.mark.parametrize("persona", ["organiser", "gardener", "member", "admin"])
+def test_group_page_shows_members_and_purpose(world, as_user, persona):
+    body = as_user(getattr(world, persona)).get(url("detail", world, group="founders"))
+    text = body.content.decode()
+    assert body.status_code == 200
+    assert "Mia Member" in text and "Gardener" in text
+    assert world.group.purpose in text
+
+
+def test_group_page_is_404_for_an_outsider(world, as_user):
+    response = as_user(world.outsider).get(url("detail", world, group="founders"))
+    assert response.status_code == 404
+
+
+def test_group_page_sends_anonymous_visitors_to_login(world, as_user):
+    assert as_user(None).get(url("detail", world, group="founders")).status_code == 302
+
+
+def test_unknown_group_is_404(world, as_user):
+    assert as_user(world.organiser).get(url("detail", world, group="nope")).status_code == 404
+
+
+def test_a_group_of_another_network_is_404_through_this_network(world, as_user):
+    PeerGroupFactory(network=world.other_network, slug="hidden")
+    response = as_user(world.organiser).get(url("detail", world, group="hidden"))
+    assert response.status_code == 404
+
+
+def test_gardener_sees_the_member_tools_and_a_member_does_not(world, as_user):
+    gardener_page = as_user(world.gardener).get(url("detail", world, group="founders"))
+    member_page = as_user(world.member).get(url("detail", world, group="founders"))
+    assert "Add a member" in gardener_page.content.decode()
+    assert "Add a member" not in member_page.content.decode()
+
+
+def test_group_page_lists_the_groups_reports_for_its_members(world, as_user):
+    ProgressReportFactory(group=world.group)
+    body = as_user(world.member).get(url("detail", world, group="founders")).content.decode()
+    assert "1 Sep 2026" in body
+
+
+def test_reports_are_hidden_from_network_members_outside_the_group(world, as_user):
+    ProgressReportFactory(group=world.group)
+    stranger = UserFactory()
+    MembershipFactory(user=stranger, network=world.network)
+    body = as_user(stranger).get(url("detail", world, group="founders")).content.decode()
+    assert "1 Sep 2026" not in body
+
+
+# members
+
+
+def _network_member(world):
+    person = UserFactory(name="Nia Newcomer")
+    MembershipFactory(user=person, network=world.network)
+    return person
+
+
+@pytest.mark.parametrize("persona", ["gardener", "organiser"])
+def test_gardener_and_organiser_add_a_network_member_to_the_group(world, as_user, persona):
+    person = _network_member(world)
+    response = as_user(getattr(world, persona)).post(
+        url("member_add", world, group="founders"), {"user": person.pk}
+    )
+    assert response.status_code == 302
+    assert world.group.memberships.filter(user=person, role="member").exists()
+
+
+def test_a_gardener_cannot_appoint_gardeners_while_adding(world, as_user):
+    person = _network_member(world)
+    as_user(world.gardener).post(
+        url("member_add", world, group="founders"), {"user": person.pk, "role": "gardener"}
+    )
+    assert world.group.memberships.get(user=person).role == "member"
+
+
+def test_organiser_adds_someone_as_gardener(world, as_user):
+    person = _network_member(world)
+    as_user(world.organiser).post(
+        url("member_add", world, group="founders"), {"user": person.pk, "role": "gardener"}
+    )
+    assert world.group.memberships.get(user=person).role == "gardener"
+
+
+def test_people_outside_the_network_cannot_be_added(world, as_user):
+    response = as_user(world.gardener).post(
+        url("member_add", world, group="founders"), {"user": world.outsider.pk}
+    )
+    assert response.status_code == 422
+    assert "Select a valid choice" in response.content.decode()
+    assert not world.group.memberships.filter(user=world.outsider).exists()
+
+
+def test_a_member_may_not_add_members(world, as_user):
+    person = _network_member(world)
+    response = as_user(world.member).post(
+        url("member_add", world, group="founders"), {"user": person.pk}
+    )
+    assert response.status_code == 403
+    assert not world.group.memberships.filter(user=person).exists()
+
+
+def test_adding_members_is_404_for_an_outsider(world, as_user):
+    response = as_user(world.outsider).post(
+        url("member_add", world, group="founders"), {"user": world.outsider.pk}
+    )
+    assert response.status_code == 404
+
+
+def test_gardener_removes_a_member(world, as_user):
+    membership = world.group.memberships.get(user=world.member)
+    response = as_user(world.gardener).post(
+        url("member_remove", world, group="founders", membership=membership.pk)
+    )
+    assert response.status_code == 302
+    assert not world.group.memberships.filter(user=world.member).exists()
+
+
+def test_gardener_cannot_remove_a_gardener(world, as_user):
+    membership = world.group.memberships.get(user=world.gardener)
+    response = as_user(world.gardener).post(
+        url("member_remove", world, group="founders", membership=membership.pk)
+    )
+    assert response.status_code == 403
+    assert world.group.memberships.filter(user=world.gardener).exists()
+
+
+def test_a_member_may_not_remove_members(world, as_user):
+    membership = world.group.memberships.get(user=world.gardener)
+    response = as_user(world.member).post(
+        url("member_remove", world, group="founders", membership=membership.pk)
+    )
+    assert response.status_code == 403
+
+
+def test_organiser_appoints_and_removes_a_gardener(world, as_user):
+    membership = world.group.memberships.get(user=world.member)
+    client = as_user(world.organiser)
+    client.post(
+        url("member_role", world, group="founders", membership=membership.pk), {"role": "gardener"}
+    )
+    membership.refresh_from_db()
+    assert membership.role == "gardener"
+    client.post(
+        url("member_role", world, group="founders", membership=membership.pk), {"role": "member"}
+    )
+    membership.refresh_from_db()
+    assert membership.role == "member"
+
+
+def test_a_gardener_may_not_appoint_gardeners(world, as_user):
+    membership = world.group.memberships.get(user=world.member)
+    response = as_user(world.gardener).post(
+        url("member_role", world, group="founders", membership=membership.pk), {"role": "gardener"}
+    )
+    assert response.status_code == 403
+    membership.refresh_from_db()
+    assert membership.role == "member"
+
+
+def test_a_membership_of_another_group_is_404(world, as_user):
+    other = PeerGroupFactory(network=world.network, slug="other")
+    membership = GroupMembership.objects.create(group=other, user=world.member)
+    response = as_user(world.organiser).post(
+        url("member_remove", world, group="founders", membership=membership.pk)
+    )
+    assert response.status_code == 404
+
+
+# invitations
+
+
+def test_gardener_invites_by_email_and_sees_the_invitation_pending(
+    world, as_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    client = as_user(world.gardener)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("invite", world, group="founders"), {"email": "New.Person@example.org"}
+        )
+    assert response.status_code == 302
+    invitation = Invitation.objects.get(email="new.person@example.org")
+    assert (invitation.group, invitation.role, invitation.invited_by) == (
+        world.group,
+        "member",
+        world.gardener,
+    )
+    assert mailoutbox[0].to == ["new.person@example.org"]
+    body = client.get(url("detail", world, group="founders")).content.decode()
+    assert "new.person@example.org" in body and "Pending" in body
+
+
+def test_organiser_invites_a_gardener(world, as_user):
+    as_user(world.organiser).post(
+        url("invite", world, group="founders"), {"email": "g@example.org", "role": "gardener"}
+    )
+    assert Invitation.objects.get(email="g@example.org").role == "gardener"
+
+
+def test_a_gardener_cannot_invite_gardeners(world, as_user):
+    as_user(world.gardener).post(
+        url("invite", world, group="founders"), {"email": "g@example.org", "role": "gardener"}
+    )
+    assert Invitation.objects.get(email="g@example.org").role == "member"
+
+
+def test_a_bad_email_is_refused_next_to_the_field(world, as_user):
+    response = as_user(world.gardener).post(
+        url("invite", world, group="founders"), {"email": "not-an-email"}
+    )
+    assert response.status_code == 422
+    assert "valid email" in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_a_member_may_not_invite(world, as_user):
+    response = as_user(world.member).post(
+        url("invite", world, group="founders"), {"email": "x@example.org"}
+    )
+    assert response.status_code == 403
+    assert not Invitation.objects.exists()
+
+
+def test_inviting_is_404_for_an_outsider(world, as_user):
+    response = as_user(world.outsider).post(
+        url("invite", world, group="founders"), {"email": "x@example.org"}
+    )
+    assert response.status_code == 404
