@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from networks import views as network_views
+from objectives import views as objective_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -16,6 +17,8 @@ urlpatterns = [
         "invitations/<str:token>/", network_views.invitation_accept_view, name="invitation_accept"
     ),
     path("healthz", network_views.healthz, name="healthz"),
+    # The network home shows objectives and groups, so its view lives in objectives.
+    path("n/<slug:network>/", objective_views.network_home, name="network_home"),
     path("n/<slug:network>/groups/", include("groups.urls")),
     path("n/<slug:network>/objectives/", include("objectives.urls")),
     path("n/<slug:network>/referrals/", include("referrals.urls")),

@@ -1,7 +1,9 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth import password_validation
 
-from networks.models import Invitation
+from networks.models import Invitation, Network
 
 
 class AcceptInvitationForm(forms.Form):
@@ -41,7 +43,88 @@ class AcceptInvitationForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(max_length=254)
+    email = forms.EmailField(label="Email address", max_length=254)
     role = forms.ChoiceField(
-        choices=[(Invitation.Role.MEMBER, "Member"), (Invitation.Role.ORGANISER, "Organiser")]
+        choices=[(Invitation.Role.MEMBER, "Member"), (Invitation.Role.ORGANISER, "Organiser")],
+        help_text="Organisers can edit the mission, objectives and groups, and invite people.",
+    )
+
+    def __init__(self, *args: Any, network: Network | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.network = network
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if (
+            self.network is not None
+            and self.network.memberships.filter(user__email__iexact=email).exists()
+        ):
+            raise forms.ValidationError("This person is already a member of the network.")
+        return email
+
+
+def _required_text(value: str, message: str) -> str:
+    value = value.strip()
+    if not value:
+        raise forms.ValidationError(message)
+    return value
+
+
+class StatementForm(forms.Form):
+    """The network's mission and vision (a plain form: the service does the saving)."""
+
+    mission = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Inspirational, aspirational and measurable: who, what, by when.",
+        error_messages={"required": "Write the mission: one or two lines."},
+    )
+    vision = forms.CharField(
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The world you see when the mission is done.",
+    )
+
+    def clean_mission(self) -> str:
+        return _required_text(self.cleaned_data["mission"], "Write the mission: one or two lines.")
+
+
+class SoundBiteForm(forms.Form):
+    text = forms.CharField(
+        label="New sound bite",
+        max_length=200,
+        error_messages={
+            "required": "Write the sound bite: a short line a group can repeat.",
+            "max_length": "Keep it short: at most %(limit_value)d characters "
+            "(this one has %(show_value)d).",
+        },
+        help_text="A short line of the mission a group can say in its own words.",
+    )
+
+    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.network = network
+
+    def clean_text(self) -> str:
+        text = _required_text(
+            self.cleaned_data["text"], "Write the sound bite: a short line a group can repeat."
+        )
+        if self.network.sound_bites.filter(text__iexact=text).exists():
+            raise forms.ValidationError("This sound bite is on the list already.")
+        return text
+
+
+class SoundBiteMoveForm(forms.Form):
+    position = forms.IntegerField(min_value=0, max_value=1000)
+
+
+class MemberSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search members",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Name, organisation, sector or expertise"}
+        ),
     )

@@ -112,7 +112,7 @@ class Network(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("networks:home", kwargs={"network": self.slug})
+        return reverse("network_home", kwargs={"network": self.slug})
 
     @property
     def tz(self) -> ZoneInfo:

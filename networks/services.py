@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from networks.models import Invitation, Membership, Network, User
+from networks.models import Invitation, Membership, Network, SoundBite, User
 
 
 class InvitationError(Exception):
@@ -112,3 +112,68 @@ def invitation_accept(
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     return user
+
+
+def invitation_resend(*, invitation: Invitation, invited_by: User) -> tuple[Invitation, str]:
+    """A fresh link for the same address, role and group; the old link stops working."""
+    return invitation_create(
+        network=invitation.network,
+        email=invitation.email,
+        role=invitation.role,
+        invited_by=invited_by,
+        group=invitation.group,
+    )
+
+
+@transaction.atomic
+def network_statement_update(*, network: Network, mission: str, vision: str) -> Network:
+    """Save the mission and vision; history (and who changed it) is kept by simple-history."""
+    if (network.mission, network.vision) != (mission, vision):
+        network.mission = mission
+        network.vision = vision
+        network.save(update_fields=["mission", "vision"])
+    return network
+
+
+def _renumber(bites: list[SoundBite]) -> None:
+    for position, bite in enumerate(bites):
+        if bite.position != position:
+            bite.position = position
+            bite.save(update_fields=["position"])
+
+
+@transaction.atomic
+def sound_bite_add(*, network: Network, text: str) -> SoundBite:
+    """Add a sound bite at the end of the list."""
+    last = network.sound_bites.order_by("-position").values_list("position", flat=True).first()
+    return SoundBite.objects.create(
+        network=network, text=text, position=0 if last is None else last + 1
+    )
+
+
+@transaction.atomic
+def sound_bite_move(*, bite: SoundBite, position: int) -> None:
+    """Move a sound bite to `position` (0 is first, clamped to the list) and renumber the rest."""
+    # Lock the network's bites so two organisers reordering at once cannot interleave.
+    bites = list(
+        SoundBite.objects.select_for_update()
+        .filter(network_id=bite.network_id)
+        .order_by("position", "id")
+    )
+    current = next(b for b in bites if b.pk == bite.pk)
+    bites.remove(current)
+    bites.insert(max(0, min(position, len(bites))), current)
+    _renumber(bites)
+
+
+@transaction.atomic
+def sound_bite_remove(*, bite: SoundBite) -> None:
+    network_id = bite.network_id
+    bite.delete()
+    _renumber(
+        list(
+            SoundBite.objects.select_for_update()
+            .filter(network_id=network_id)
+            .order_by("position", "id")
+        )
+    )

@@ -4,7 +4,33 @@ from networks import views
 
 app_name = "networks"
 
+# The network home itself is `network_home` in config/urls.py: it shows objectives and
+# groups, and networks imports from no other app.
 urlpatterns = [
     path("", views.home_redirect, name="home_redirect"),
-    path("n/<slug:network>/", views.home, name="home"),
+    path("n/<slug:network>/mission/edit/", views.mission_edit, name="mission_edit"),
+    path("n/<slug:network>/sound-bites/", views.sound_bites, name="sound_bites"),
+    path(
+        "n/<slug:network>/sound-bites/<int:bite>/move/",
+        views.sound_bite_move_view,
+        name="sound_bite_move",
+    ),
+    path(
+        "n/<slug:network>/sound-bites/<int:bite>/delete/",
+        views.sound_bite_delete_view,
+        name="sound_bite_delete",
+    ),
+    path("n/<slug:network>/members/", views.members, name="members"),
+    path("n/<slug:network>/members/<int:user>/", views.member, name="member"),
+    path("n/<slug:network>/invitations/", views.invitations, name="invitations"),
+    path(
+        "n/<slug:network>/invitations/<int:invitation>/revoke/",
+        views.invitation_revoke_view,
+        name="invitation_revoke",
+    ),
+    path(
+        "n/<slug:network>/invitations/<int:invitation>/resend/",
+        views.invitation_resend_view,
+        name="invitation_resend",
+    ),
 ]

@@ -1,17 +1,38 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from networks.forms import AcceptInvitationForm
-from networks.models import Invitation
-from networks.policy import network_access, visible_networks
-from networks.services import InvitationError, invitation_accept
+from networks.forms import (
+    AcceptInvitationForm,
+    InvitationForm,
+    MemberSearchForm,
+    SoundBiteForm,
+    SoundBiteMoveForm,
+    StatementForm,
+)
+from networks.models import Invitation, Membership, Network, User
+from networks.policy import Access, network_access, visible_networks
+from networks.services import (
+    InvitationError,
+    invitation_accept,
+    invitation_create,
+    invitation_resend,
+    invitation_revoke,
+    network_statement_update,
+    sound_bite_add,
+    sound_bite_move,
+    sound_bite_remove,
+)
 
 
 @login_required
@@ -23,17 +44,251 @@ def home_redirect(request: HttpRequest) -> HttpResponse:
     return render(request, "networks/choose.html", {"networks": visible_networks(request.user)})
 
 
+def statement_last_change(network: Network) -> Any:
+    """The history record in which the current mission was written, with who wrote it.
+
+    simple-history records every save of the network, so walk back from the newest record
+    to the first one that already had today's mission.
+    """
+    records = list(network.history.select_related("history_user").order_by("-history_id")[:50])
+    found = None
+    for record in records:
+        if record.mission != network.mission:
+            break
+        found = record
+    return found
+
+
+def mission_context(network: Network, access: Access) -> dict[str, Any]:
+    """What the mission and sound bite sections of the network home need."""
+    return {
+        "network": network,
+        "access": access,
+        "sound_bites": list(network.sound_bites.all()),
+        "mission_change": statement_last_change(network),
+    }
+
+
 @login_required
-def home(request: HttpRequest, network: str) -> HttpResponse:
+def mission_edit(request: HttpRequest, network: str) -> HttpResponse:
     network, access = network_access(request, network)
+    access.require(access.can_edit_network)
+    if request.method == "POST":
+        form = StatementForm(request.POST)
+        if form.is_valid():
+            network_statement_update(network=network, **form.cleaned_data)
+            if request.htmx:
+                return render(
+                    request, "networks/home.html#mission", mission_context(network, access)
+                )
+            messages.success(request, "The mission and vision are saved.")
+            return redirect(network)
+    else:
+        if request.htmx and request.GET.get("cancel"):
+            # "Cancel" under htmx swaps the read-only section back in.
+            return render(request, "networks/home.html#mission", mission_context(network, access))
+        form = StatementForm(initial={"mission": network.mission, "vision": network.vision})
+    template = "networks/mission_edit.html#form" if request.htmx else "networks/mission_edit.html"
+    return render(request, template, {"network": network, "access": access, "form": form})
+
+
+def _sound_bites_response(
+    request: HttpRequest, network: Network, access: Access, form: SoundBiteForm | None = None
+) -> HttpResponse:
+    context = {
+        **mission_context(network, access),
+        "form": form or SoundBiteForm(network=network),
+    }
+    template = "networks/sound_bites.html#manage" if request.htmx else "networks/sound_bites.html"
+    return render(request, template, context)
+
+
+@login_required
+def sound_bites(request: HttpRequest, network: str) -> HttpResponse:
+    """Organisers add, reorder and remove sound bites; the page works with or without htmx."""
+    network, access = network_access(request, network)
+    access.require(access.can_edit_network)
+    if request.method == "POST":
+        form = SoundBiteForm(request.POST, network=network)
+        if form.is_valid():
+            sound_bite_add(network=network, text=form.cleaned_data["text"])
+            if not request.htmx:
+                messages.success(request, "Sound bite added.")
+                return redirect("networks:sound_bites", network=network.slug)
+            form = None
+        return _sound_bites_response(request, network, access, form)
+    if request.htmx and request.GET.get("done"):
+        return render(request, "networks/home.html#soundbites", mission_context(network, access))
+    return _sound_bites_response(request, network, access)
+
+
+@login_required
+@require_POST
+def sound_bite_move_view(request: HttpRequest, network: str, bite: int) -> HttpResponse:
+    network, access = network_access(request, network)
+    access.require(access.can_edit_network)
+    bite_obj = get_object_or_404(network.sound_bites, pk=bite)
+    form = SoundBiteMoveForm(request.POST)
+    if form.is_valid():
+        sound_bite_move(bite=bite_obj, position=form.cleaned_data["position"])
+    elif not request.htmx:
+        messages.error(request, "That position is not on the list.")
+    if request.htmx:
+        return _sound_bites_response(request, network, access)
+    return redirect("networks:sound_bites", network=network.slug)
+
+
+@login_required
+@require_POST
+def sound_bite_delete_view(request: HttpRequest, network: str, bite: int) -> HttpResponse:
+    network, access = network_access(request, network)
+    access.require(access.can_edit_network)
+    bite_obj = get_object_or_404(network.sound_bites, pk=bite)
+    sound_bite_remove(bite=bite_obj)
+    if request.htmx:
+        return _sound_bites_response(request, network, access)
+    messages.success(request, f"Removed “{bite_obj.text}”.")
+    return redirect("networks:sound_bites", network=network.slug)
+
+
+MEMBERS_PER_PAGE = 24
+
+
+@login_required
+def members(request: HttpRequest, network: str) -> HttpResponse:
+    """The directory: who is in the network, what they know and which groups they are in."""
+    network, access = network_access(request, network)
+    search = MemberSearchForm(request.GET or None)
+    people = User.objects.filter(memberships__network=network).annotate(
+        network_role=F("memberships__role")
+    )
+    query = search.cleaned_data["q"].strip() if search.is_valid() else ""
+    if query:
+        for word in query.split()[:5]:
+            people = people.filter(
+                Q(name__icontains=word)
+                | Q(organisation__icontains=word)
+                | Q(sector__icontains=word)
+                | Q(expertise__icontains=word)
+            )
+    people = people.prefetch_related(
+        Prefetch(
+            "group_memberships",
+            queryset=network_group_memberships(network),
+            to_attr="network_groups",
+        )
+    ).order_by("name", "id")
+    page = Paginator(people, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "network": network,
         "access": access,
-        "sound_bites": network.sound_bites.all(),
-        "objectives": network.objectives.filter(archived_at__isnull=True),
-        "groups": network.groups.filter(archived_at__isnull=True),
+        "search": search,
+        "query": query,
+        "page": page,
     }
-    return render(request, "networks/home.html", context)
+    template = "networks/members.html#results" if request.htmx else "networks/members.html"
+    return render(request, template, context)
+
+
+def network_group_memberships(network: Network) -> QuerySet:
+    """Group memberships within this network, reached through the user relation so that
+    networks does not import the groups app."""
+    model = User.group_memberships.rel.related_model
+    return (
+        model.objects.filter(group__network=network, group__archived_at__isnull=True)
+        .select_related("group")
+        .order_by("group__name")
+    )
+
+
+@login_required
+def member(request: HttpRequest, network: str, user: int) -> HttpResponse:
+    network, access = network_access(request, network)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), network=network, user_id=user
+    )
+    person = membership.user
+    led = person.activities_led.filter(network=network).select_related("group")
+    joined = (
+        person.activities_joined.filter(network=network)
+        .exclude(led_by=person)
+        .select_related("group", "led_by")
+    )
+    context = {
+        "network": network,
+        "access": access,
+        "person": person,
+        "membership": membership,
+        "groups": list(network_group_memberships(network).filter(user=person)),
+        "led": led[:20],
+        "led_count": led.count(),
+        "joined": joined[:20],
+        "joined_count": joined.count(),
+        "people_reached": led.aggregate(total=Sum("people_reached"))["total"] or 0,
+    }
+    return render(request, "networks/member.html", context)
+
+
+INVITATIONS_PER_PAGE = 25
+
+
+@login_required
+def invitations(request: HttpRequest, network: str) -> HttpResponse:
+    network, access = network_access(request, network)
+    access.require(access.can_invite_to_network)
+    form = InvitationForm(request.POST or None, network=network)
+    sent_to = ""
+    if request.method == "POST" and form.is_valid():
+        sent_to = form.cleaned_data["email"]
+        invitation_create(
+            network=network, email=sent_to, role=form.cleaned_data["role"], invited_by=request.user
+        )
+        if not request.htmx:
+            messages.success(request, f"Invitation sent to {sent_to}.")
+            return redirect("networks:invitations", network=network.slug)
+        form = InvitationForm(network=network)
+    listing = network.invitations.select_related("invited_by", "group", "accepted_by")
+    page = Paginator(listing, INVITATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "network": network,
+        "access": access,
+        "form": form,
+        "page": page,
+        "sent_to": sent_to,
+        "expiry_days": settings.INVITATION_MAX_AGE_DAYS,
+    }
+    template = "networks/invitations.html#panel" if request.htmx else "networks/invitations.html"
+    return render(request, template, context)
+
+
+def _invitation_for(request: HttpRequest, network: str, invitation: int) -> tuple:
+    network_obj, access = network_access(request, network)
+    access.require(access.can_invite_to_network)
+    return network_obj, get_object_or_404(network_obj.invitations, pk=invitation)
+
+
+@login_required
+@require_POST
+def invitation_revoke_view(request: HttpRequest, network: str, invitation: int) -> HttpResponse:
+    network_obj, invitation_obj = _invitation_for(request, network, invitation)
+    if invitation_obj.is_usable:
+        invitation_revoke(invitation=invitation_obj)
+        messages.success(request, f"The invitation to {invitation_obj.email} is withdrawn.")
+    else:
+        messages.error(request, f"That invitation is {invitation_obj.state} already.")
+    return redirect("networks:invitations", network=network_obj.slug)
+
+
+@login_required
+@require_POST
+def invitation_resend_view(request: HttpRequest, network: str, invitation: int) -> HttpResponse:
+    network_obj, invitation_obj = _invitation_for(request, network, invitation)
+    if invitation_obj.state == "accepted":
+        messages.error(request, f"{invitation_obj.email} has joined already.")
+    else:
+        invitation_resend(invitation=invitation_obj, invited_by=request.user)
+        messages.success(request, f"A new link is on its way to {invitation_obj.email}.")
+    return redirect("networks:invitations", network=network_obj.slug)
 
 
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:

@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from objectives import views
 
 app_name = "objectives"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.objective_list, name="list"),
+    path("new/", views.objective_create, name="create"),
+    path("<int:objective>/", views.objective_detail, name="detail"),
+    path("<int:objective>/edit/", views.objective_edit, name="edit"),
+    path("<int:objective>/archive/", views.objective_archive, name="archive"),
+    path("<int:objective>/measures/new/", views.measure_create, name="measure_create"),
+    path("measures/<int:measure>/edit/", views.measure_edit, name="measure_edit"),
+    path("measures/<int:measure>/check-ins/new/", views.checkin_create, name="checkin_create"),
+]

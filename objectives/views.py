@@ -1,0 +1,413 @@
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Model, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from groups.models import Activity, GroupMembership, PeerGroup
+from networks.models import Network
+from networks.policy import Access, network_access
+from networks.views import mission_context
+from objectives.forms import CheckInForm, MeasureForm, ObjectiveForm
+from objectives.models import CheckIn, Measure, Objective
+from objectives.progress import (
+    MeasureProgress,
+    measure_progress,
+    measure_values,
+    measure_values_by_group,
+    network_progress,
+)
+
+
+@login_required
+def network_home(request: HttpRequest, network: str) -> HttpResponse:
+    """The network's front page. It lives here, not in networks, because it shows
+    objectives and groups, and networks imports from no other app."""
+    network, access = network_access(request, network)
+    groups = network.groups.filter(archived_at__isnull=True).prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=GroupMembership.objects.filter(
+                role=GroupMembership.Role.GARDENER
+            ).select_related("user"),
+            to_attr="gardener_memberships",
+        )
+    )
+    context = {
+        **mission_context(network, access),
+        "progress": network_progress(network),
+        "groups": groups,
+        "activities": Activity.objects.for_network(network).select_related("group", "led_by")[:10],
+    }
+    return render(request, "networks/home.html", context)
+
+
+# ---------------------------------------------------------------- objectives
+
+
+def _objective(network: Network, pk: int) -> Objective:
+    return get_object_or_404(Objective.objects.filter(network=network), pk=pk)
+
+
+@login_required
+def objective_list(request: HttpRequest, network: str) -> HttpResponse:
+    network, access = network_access(request, network)
+    show_archived = request.GET.get("archived") == "1"
+    context: dict[str, Any] = {
+        "network": network,
+        "access": access,
+        "show_archived": show_archived,
+    }
+    if show_archived:
+        context["archived"] = network.objectives.filter(archived_at__isnull=False).order_by(
+            "-archived_at"
+        )
+    else:
+        progress = network_progress(network)
+        context["short_term"] = [p for p in progress if p.objective.term == Objective.Term.SHORT]
+        context["long_term"] = [p for p in progress if p.objective.term == Objective.Term.LONG]
+    return render(request, "objectives/objective_list.html", context)
+
+
+@login_required
+def objective_create(request: HttpRequest, network: str) -> HttpResponse:
+    network, access = network_access(request, network)
+    access.require(access.can_manage_objectives)
+    today = network.today()
+    form = ObjectiveForm(
+        request.POST or None,
+        instance=Objective(network=network),
+        initial={"term": Objective.Term.SHORT, "starts_on": today},
+    )
+    if request.method == "POST" and form.is_valid():
+        objective = form.save()
+        messages.success(request, "Objective created. Now add the measures that show progress.")
+        return redirect("objectives:measure_create", network=network.slug, objective=objective.pk)
+    return render(
+        request,
+        "objectives/objective_form.html",
+        {"network": network, "access": access, "form": form, "objective": None},
+    )
+
+
+@login_required
+def objective_edit(request: HttpRequest, network: str, objective: int) -> HttpResponse:
+    network, access = network_access(request, network)
+    objective_obj = _objective(network, objective)
+    access.require(access.can_manage_objectives)
+    form = ObjectiveForm(request.POST or None, instance=objective_obj)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Objective saved.")
+        return redirect(objective_obj)
+    return render(
+        request,
+        "objectives/objective_form.html",
+        {"network": network, "access": access, "form": form, "objective": objective_obj},
+    )
+
+
+@login_required
+@require_POST
+def objective_archive(request: HttpRequest, network: str, objective: int) -> HttpResponse:
+    """Archive (or, with restore=1, bring back) an objective; archived ones leave the
+    home page and reports but keep their history."""
+    network, access = network_access(request, network)
+    objective_obj = _objective(network, objective)
+    access.require(access.can_manage_objectives)
+    if request.POST.get("restore") == "1":
+        objective_obj.archived_at = None
+        messages.success(request, f"“{objective_obj.title}” is active again.")
+    elif objective_obj.archived_at is None:
+        objective_obj.archived_at = timezone.now()
+        messages.success(request, f"“{objective_obj.title}” is archived.")
+    objective_obj.save(update_fields=["archived_at"])
+    return redirect(objective_obj)
+
+
+@dataclass(frozen=True)
+class GroupPart:
+    group: PeerGroup
+    value: Any
+    share: float  # of the largest part, for the bar
+
+
+@dataclass(frozen=True)
+class MeasureCard:
+    progress: MeasureProgress
+    parts: list[GroupPart]
+    check_ins: list[CheckIn]
+
+    @property
+    def measure(self) -> Measure:
+        return self.progress.measure
+
+
+CARD_CHECK_INS = 5
+
+
+def _measure_cards(network: Network, measures: list[Measure]) -> list[MeasureCard]:
+    """Everything a measure card shows, for all the objective's measures at once."""
+    today = network.today()
+    end = today + dt.timedelta(days=1)
+    values = measure_values(measures, end=end)
+    by_group = measure_values_by_group(measures, end=end)
+    group_ids = {group_id for (_, group_id) in by_group}
+    groups = PeerGroup.objects.in_bulk(group_ids) if group_ids else {}
+    manual = [m.pk for m in measures if m.source == Measure.Source.MANUAL]
+    recent: dict[int, list[CheckIn]] = {pk: [] for pk in manual}
+    if manual:
+        for check_in in CheckIn.objects.filter(measure_id__in=manual).select_related(
+            "group", "recorded_by"
+        ):
+            if len(recent[check_in.measure_id]) < CARD_CHECK_INS:
+                recent[check_in.measure_id].append(check_in)
+    cards = []
+    for measure in measures:
+        parts_raw = sorted(
+            ((groups[g], v) for (m, g), v in by_group.items() if m == measure.pk and g in groups),
+            key=lambda item: (-item[1], item[0].name),
+        )
+        largest = max((v for _, v in parts_raw), default=0) or 1
+        parts = [GroupPart(g, v, float(v / largest) * 100) for g, v in parts_raw]
+        cards.append(
+            MeasureCard(
+                measure_progress(
+                    measure, values[measure.pk], on=today, tolerance=network.tolerance
+                ),
+                parts,
+                recent.get(measure.pk, []),
+            )
+        )
+    return cards
+
+
+@login_required
+def objective_detail(request: HttpRequest, network: str, objective: int) -> HttpResponse:
+    network, access = network_access(request, network)
+    objective_obj = _objective(network, objective)
+    measures = list(objective_obj.measures.select_related("objective"))
+    cards = _measure_cards(network, measures)
+    overall = None
+    if cards:
+        overall = sum(c.progress.progress for c in cards) / len(cards)
+    context = {
+        "network": network,
+        "access": access,
+        "objective": objective_obj,
+        "cards": cards,
+        "overall_percent": min(max(overall or 0.0, 0.0), 1.0) * 100,
+        "expected_percent": objective_obj.expected_progress(network.today()) * 100,
+        "history": change_history(objective_obj),
+        "can_check_in": _can_check_in(access, objective_obj),
+    }
+    return render(request, "objectives/objective_detail.html", context)
+
+
+# ---------------------------------------------------------------- measures
+
+
+@login_required
+def measure_create(request: HttpRequest, network: str, objective: int) -> HttpResponse:
+    network, access = network_access(request, network)
+    objective_obj = _objective(network, objective)
+    access.require(access.can_manage_objectives)
+    form = MeasureForm(request.POST or None, instance=Measure(objective=objective_obj))
+    if request.method == "POST" and form.is_valid():
+        measure = form.save()
+        messages.success(request, f"Measure “{measure.name}” added.")
+        if request.POST.get("another"):
+            return redirect(
+                "objectives:measure_create", network=network.slug, objective=objective_obj.pk
+            )
+        return redirect(objective_obj)
+    return render(
+        request,
+        "objectives/objective_measure_form.html",
+        {
+            "network": network,
+            "access": access,
+            "form": form,
+            "objective": objective_obj,
+            "measure": None,
+        },
+    )
+
+
+def _measure(network: Network, pk: int) -> Measure:
+    return get_object_or_404(
+        Measure.objects.select_related("objective").filter(objective__network=network), pk=pk
+    )
+
+
+@login_required
+def measure_edit(request: HttpRequest, network: str, measure: int) -> HttpResponse:
+    network, access = network_access(request, network)
+    measure_obj = _measure(network, measure)
+    access.require(access.can_manage_objectives)
+    form = MeasureForm(request.POST or None, instance=measure_obj)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Measure “{measure_obj.name}” saved.")
+        return redirect(measure_obj.objective)
+    return render(
+        request,
+        "objectives/objective_measure_form.html",
+        {
+            "network": network,
+            "access": access,
+            "form": form,
+            "objective": measure_obj.objective,
+            "measure": measure_obj,
+        },
+    )
+
+
+# ---------------------------------------------------------------- check-ins
+
+
+def _can_check_in(access: Access, objective: Objective) -> bool:
+    return access.can_record_check_ins and objective.archived_at is None
+
+
+def _check_in_groups(network: Network, access: Access) -> QuerySet[PeerGroup]:
+    """Organisers record for any group; a gardener only for the groups they garden."""
+    groups = network.groups.filter(archived_at__isnull=True)
+    if access.is_organiser:
+        return groups
+    return groups.filter(pk__in=access.gardened_group_ids)
+
+
+@login_required
+def checkin_create(request: HttpRequest, network: str, measure: int) -> HttpResponse:
+    """Record a manual reading. Under htmx the measure's card is swapped in place, with the
+    form open while it has errors; without JavaScript it is an ordinary form page."""
+    network, access = network_access(request, network)
+    measure_obj = _measure(network, measure)
+    access.require(
+        _can_check_in(access, measure_obj.objective) and measure_obj.source == Measure.Source.MANUAL
+    )
+    form = CheckInForm(
+        request.POST or None,
+        instance=CheckIn(measure=measure_obj, recorded_by=request.user),
+        groups=_check_in_groups(network, access),
+        today=network.today(),
+    )
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        saved = True
+        if not request.htmx:
+            messages.success(request, f"Check-in recorded for “{measure_obj.name}”.")
+            return redirect(measure_obj.objective)
+    context: dict[str, Any] = {
+        "network": network,
+        "access": access,
+        "objective": measure_obj.objective,
+        "measure": measure_obj,
+        "form": form,
+    }
+    if request.htmx:
+        (card,) = _measure_cards(network, [measure_obj])
+        context |= {
+            "card": card,
+            "can_check_in": True,
+            "checkin_open": not saved and not request.GET.get("cancel"),
+            "just_saved": saved,
+        }
+        return render(request, "objectives/_measure_card.html", context)
+    return render(request, "objectives/objective_checkin_form.html", context)
+
+
+# ---------------------------------------------------------------- history
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: dt.datetime
+    who: Any
+    subject: str
+    action: str
+    changes: list[tuple[str, str, str]]
+
+
+OBJECTIVE_FIELDS = ["title", "term", "description", "starts_on", "due_on", "archived_at"]
+MEASURE_FIELDS = ["name", "unit", "baseline", "target", "direction", "source", "activity_kinds"]
+HISTORY_LIMIT = 40
+
+
+def _show(model: type[Model], field: str, value: Any) -> str:
+    if value in (None, "", []):
+        return "—"
+    model_field = model._meta.get_field(field)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if field == "activity_kinds":
+        kinds = dict(Activity.Kind.choices)
+        return ", ".join(str(kinds.get(k, k)) for k in value)
+    if isinstance(value, dt.datetime):
+        return f"{timezone.localtime(value):%-d %b %Y}"
+    if isinstance(value, dt.date):
+        return f"{value:%-d %b %Y}"
+    text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _entries(
+    records: list[Any], model: type[Model], fields: list[str], noun: str
+) -> list[HistoryEntry]:
+    entries: list[HistoryEntry] = []
+    previous: dict[int, Any] = {}
+    for record in records:
+        before = previous.get(record.id)
+        previous[record.id] = record
+        label = getattr(record, "title", None) or getattr(record, "name", "")
+        subject = f"{noun} “{label}”"
+        if record.history_type == "+":
+            entries.append(
+                HistoryEntry(record.history_date, record.history_user, subject, "created", [])
+            )
+            continue
+        if record.history_type == "-":
+            entries.append(
+                HistoryEntry(record.history_date, record.history_user, subject, "deleted", [])
+            )
+            continue
+        if before is None:
+            continue
+        changes = [
+            (
+                str(model._meta.get_field(f).verbose_name),
+                _show(model, f, getattr(before, f)),
+                _show(model, f, getattr(record, f)),
+            )
+            for f in fields
+            if getattr(before, f) != getattr(record, f)
+        ]
+        if changes:
+            entries.append(
+                HistoryEntry(record.history_date, record.history_user, subject, "changed", changes)
+            )
+    return entries
+
+
+def change_history(objective: Objective) -> list[HistoryEntry]:
+    """Who changed the objective and its measures, field by field, newest first."""
+    objective_records = list(
+        objective.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    measure_records = list(
+        Measure.history.filter(objective_id=objective.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    entries = _entries(objective_records, Objective, OBJECTIVE_FIELDS, "Objective")
+    entries += _entries(measure_records, Measure, MEASURE_FIELDS, "Measure")
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries[:HISTORY_LIMIT]
