@@ -111,6 +111,7 @@ class ActivityForm(forms.ModelForm):
         model = Activity
         fields = ["kind", "title", "occurred_on", "description", "participants", "people_reached"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {"title": {"required": "Give the activity a title."}}
 
     def __init__(
         self,

@@ -1,0 +1,331 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from groups.models import Activity
+from objectives.models import Contribution
+from tests.factories import (
+    ActivityFactory,
+    MeasureFactory,
+    MembershipFactory,
+    ObjectiveFactory,
+    PeerGroupFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def url(name: str, world, **kwargs) -> str:
+    return reverse(f"groups:{name}", kwargs={"network": world.network.slug, **kwargs})
+
+
+def create_url(world) -> str:
+    return url("activity_create", world, group="founders")
+
+
+@pytest.fixture
+def measure(world):
+    objective = ObjectiveFactory(network=world.network, title="Reach more founders")
+    return MeasureFactory(objective=objective, name="People reached", source="activity_sum")
+
+
+def valid_data(world, **overrides) -> dict:
+    data = {
+        "kind": "meeting_hosted",
+        "title": "Breakfast meetup",
+        "occurred_on": world.network.today().isoformat(),
+        "description": "Twelve founders swapped notes.",
+        "participants": [world.member.pk, world.gardener.pk],
+        "people_reached": "12",
+    }
+    data.update(overrides)
+    return data
+
+
+def stranger_in_network(world):
+    person = UserFactory(name="Sam Stranger")
+    MembershipFactory(user=person, network=world.network)
+    return person
+
+
+# logging an activity
+
+
+@pytest.mark.parametrize("persona", ["member", "gardener", "organiser"])
+def test_people_of_the_group_and_organisers_log_an_activity(world, as_user, persona):
+    user = getattr(world, persona)
+    response = as_user(user).post(create_url(world), valid_data(world))
+    assert response.status_code == 302
+    activity = Activity.objects.get(title="Breakfast meetup")
+    assert (activity.group, activity.network, activity.led_by) == (world.group, world.network, user)
+    assert set(activity.participants.all()) == {world.member, world.gardener}
+
+
+def test_the_activity_records_how_much_it_advanced_a_measure(world, as_user, measure):
+    as_user(world.member).post(
+        create_url(world), valid_data(world, **{f"measure_{measure.pk}": "12.5"})
+    )
+    contribution = Contribution.objects.get()
+    assert (contribution.measure, contribution.amount) == (measure, Decimal("12.5"))
+
+
+def test_the_log_form_offers_the_networks_contribution_measures(world, as_user, measure):
+    body = as_user(world.member).get(url("detail", world, group="founders")).content.decode()
+    assert f'name="measure_{measure.pk}"' in body
+
+
+def test_logging_through_htmx_returns_the_activity_section_only(world, as_user):
+    response = as_user(world.member).post(create_url(world), valid_data(world), **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body
+    assert 'id="activity-section"' in body
+    assert "Logged “Breakfast meetup”" in body
+    assert Activity.objects.filter(title="Breakfast meetup").exists()
+
+
+def test_the_log_page_works_without_javascript(world, as_user):
+    response = as_user(world.member).get(create_url(world))
+    assert response.status_code == 200
+    assert "<html" in response.content.decode()
+
+
+def test_a_network_member_outside_the_group_may_not_log_in_it(world, as_user):
+    response = as_user(stranger_in_network(world)).post(create_url(world), valid_data(world))
+    assert response.status_code == 403
+    assert not Activity.objects.exists()
+
+
+def test_logging_is_404_for_an_outsider(world, as_user):
+    response = as_user(world.outsider).post(create_url(world), valid_data(world))
+    assert response.status_code == 404
+    assert not Activity.objects.exists()
+
+
+def test_logging_in_another_networks_group_is_404(world, as_user):
+    PeerGroupFactory(network=world.other_network, slug="theirs")
+    response = as_user(world.organiser).post(
+        url("activity_create", world, group="theirs"), valid_data(world)
+    )
+    assert response.status_code == 404
+
+
+def test_logging_sends_anonymous_visitors_to_login(world, as_user):
+    response = as_user(None).post(create_url(world), valid_data(world))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+BAD_INPUT = {
+    "empty title": ({"title": ""}, "Give the activity a title"),
+    "blank title": ({"title": "   "}, "Give the activity a title"),
+    "overlong title": ({"title": "x" * 201}, "at most 200 characters"),
+    "negative people": ({"people_reached": "-1"}, "greater than or equal to 0"),
+    "unknown kind": ({"kind": "party"}, "Select a valid choice"),
+    "no date": ({"occurred_on": ""}, "This field is required"),
+    "overlong description": ({"description": "d" * 4001}, "at most 4000 characters"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUT.values(), ids=BAD_INPUT.keys())
+def test_bad_input_is_refused_next_to_the_field_and_changes_nothing(world, as_user, case):
+    overrides, message = case
+    response = as_user(world.member).post(create_url(world), valid_data(world, **overrides))
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert not Activity.objects.exists()
+
+
+def test_a_future_date_is_refused(world, as_user):
+    tomorrow = world.network.today() + dt.timedelta(days=1)
+    response = as_user(world.member).post(
+        create_url(world), valid_data(world, occurred_on=tomorrow.isoformat())
+    )
+    assert "cannot be in the future" in response.content.decode()
+    assert not Activity.objects.exists()
+
+
+def test_today_in_the_networks_time_zone_is_accepted(world, as_user):
+    response = as_user(world.member).post(
+        create_url(world), valid_data(world, occurred_on=world.network.today().isoformat())
+    )
+    assert response.status_code == 302
+
+
+def test_a_participant_who_is_not_in_the_group_is_refused(world, as_user):
+    stranger = stranger_in_network(world)
+    response = as_user(world.member).post(
+        create_url(world), valid_data(world, participants=[world.member.pk, stranger.pk])
+    )
+    assert response.status_code == 422
+    assert "must be members of the group" in response.content.decode()
+    assert not Activity.objects.exists()
+
+
+def test_a_negative_contribution_is_refused(world, as_user, measure):
+    response = as_user(world.member).post(
+        create_url(world), valid_data(world, **{f"measure_{measure.pk}": "-3"})
+    )
+    assert response.status_code == 422
+    assert "greater than or equal to 0" in response.content.decode()
+    assert not Activity.objects.exists()
+    assert not Contribution.objects.exists()
+
+
+def test_a_contribution_to_another_networks_measure_is_refused(world, as_user, measure):
+    theirs = MeasureFactory(
+        objective=ObjectiveFactory(network=world.other_network), source="activity_sum"
+    )
+    response = as_user(world.member).post(
+        create_url(world), valid_data(world, **{f"measure_{theirs.pk}": "3"})
+    )
+    assert response.status_code == 422
+    assert "this network&#x27;s measures" in response.content.decode()
+    assert not Activity.objects.exists()
+
+
+def test_bad_input_through_htmx_shows_the_errors_in_the_swapped_section(world, as_user):
+    response = as_user(world.member).post(create_url(world), valid_data(world, title=""), **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body
+    assert 'class="error"' in body
+    assert not Activity.objects.exists()
+
+
+# editing
+
+
+@pytest.fixture
+def members_activity(world):
+    activity = ActivityFactory(group=world.group, led_by=world.member, title="Member's meetup")
+    activity.participants.add(world.member)
+    return activity
+
+
+@pytest.fixture
+def gardeners_activity(world):
+    return ActivityFactory(group=world.group, led_by=world.gardener, title="Gardener's course")
+
+
+@pytest.mark.parametrize("persona", ["member", "gardener", "organiser"])
+def test_the_leader_gardener_and_organiser_edit_an_activity(
+    world, as_user, members_activity, persona
+):
+    edit = url("activity_edit", world, activity=members_activity.pk)
+    prefix = f"a{members_activity.pk}-"
+    data = {prefix + k: v for k, v in valid_data(world, title="Renamed").items()}
+    response = as_user(getattr(world, persona)).post(edit, data)
+    assert response.status_code == 302
+    members_activity.refresh_from_db()
+    assert members_activity.title == "Renamed"
+    assert members_activity.led_by == world.member
+
+
+def test_a_member_may_not_edit_someone_elses_activity(world, as_user, gardeners_activity):
+    edit = url("activity_edit", world, activity=gardeners_activity.pk)
+    assert as_user(world.member).get(edit).status_code == 403
+    prefix = f"a{gardeners_activity.pk}-"
+    data = {prefix + k: v for k, v in valid_data(world, title="Hijacked").items()}
+    assert as_user(world.member).post(edit, data).status_code == 403
+    gardeners_activity.refresh_from_db()
+    assert gardeners_activity.title == "Gardener's course"
+
+
+def test_editing_is_404_for_an_outsider(world, as_user, members_activity):
+    edit = url("activity_edit", world, activity=members_activity.pk)
+    assert as_user(world.outsider).get(edit).status_code == 404
+
+
+def test_another_networks_activity_is_404(world, as_user):
+    theirs = ActivityFactory(group=PeerGroupFactory(network=world.other_network))
+    edit = url("activity_edit", world, activity=theirs.pk)
+    assert as_user(world.organiser).get(edit).status_code == 404
+
+
+def test_edit_through_htmx_returns_the_form_then_the_card(world, as_user, members_activity):
+    client = as_user(world.member)
+    edit = url("activity_edit", world, activity=members_activity.pk)
+    form = client.get(edit, **HTMX).content.decode()
+    assert form.startswith("\n<form") or form.lstrip().startswith("<form")
+    assert "Member&#x27;s meetup" in form
+    prefix = f"a{members_activity.pk}-"
+    data = {prefix + k: v for k, v in valid_data(world, title="Renamed").items()}
+    card = client.post(edit, data, **HTMX).content.decode()
+    assert card.lstrip().startswith("<article")
+    assert "Renamed" in card and "Saved" in card
+
+
+def test_bad_edit_through_htmx_returns_the_form_with_errors_and_changes_nothing(
+    world, as_user, members_activity
+):
+    edit = url("activity_edit", world, activity=members_activity.pk)
+    prefix = f"a{members_activity.pk}-"
+    data = {prefix + k: v for k, v in valid_data(world, people_reached="-5").items()}
+    body = as_user(world.member).post(edit, data, **HTMX).content.decode()
+    assert body.lstrip().startswith("<form")
+    assert "greater than or equal to 0" in body
+    members_activity.refresh_from_db()
+    assert members_activity.people_reached == 10
+
+
+def test_editing_replaces_the_contributions(world, as_user, members_activity, measure):
+    Contribution.objects.create(activity=members_activity, measure=measure, amount=5)
+    edit = url("activity_edit", world, activity=members_activity.pk)
+    prefix = f"a{members_activity.pk}-"
+    data = {prefix + k: v for k, v in valid_data(world).items()}
+    data[f"{prefix}measure_{measure.pk}"] = ""
+    as_user(world.member).post(edit, data)
+    assert not Contribution.objects.exists()
+
+
+def test_the_card_endpoint_returns_the_card_for_htmx_and_redirects_otherwise(
+    world, as_user, members_activity
+):
+    card = url("activity", world, activity=members_activity.pk)
+    client = as_user(world.member)
+    assert client.get(card, **HTMX).content.decode().lstrip().startswith("<article")
+    assert client.get(card).status_code == 302
+
+
+# deleting
+
+
+def test_the_leader_deletes_an_activity_in_place(world, as_user, members_activity):
+    delete = url("activity_delete", world, activity=members_activity.pk)
+    response = as_user(world.member).post(delete, **HTMX)
+    assert "Deleted “Member&#x27;s meetup”" in response.content.decode()
+    assert not Activity.objects.exists()
+
+
+def test_delete_without_javascript_confirms_then_redirects(world, as_user, members_activity):
+    delete = url("activity_delete", world, activity=members_activity.pk)
+    client = as_user(world.gardener)
+    assert "Delete “" in client.get(delete).content.decode()
+    assert Activity.objects.exists()
+    response = client.post(delete)
+    assert response.status_code == 302
+    assert not Activity.objects.exists()
+
+
+def test_a_member_may_not_delete_someone_elses_activity(world, as_user, gardeners_activity):
+    delete = url("activity_delete", world, activity=gardeners_activity.pk)
+    assert as_user(world.member).post(delete).status_code == 403
+    assert Activity.objects.exists()
+
+
+def test_deleting_is_404_for_an_outsider(world, as_user, members_activity):
+    delete = url("activity_delete", world, activity=members_activity.pk)
+    assert as_user(world.outsider).post(delete).status_code == 404
+    assert Activity.objects.exists()
+
+
+def test_deleting_sends_anonymous_visitors_to_login(world, as_user, members_activity):
+    delete = url("activity_delete", world, activity=members_activity.pk)
+    assert as_user(None).post(delete).status_code == 302
+    assert Activity.objects.exists()
