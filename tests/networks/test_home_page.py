@@ -1,0 +1,164 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from groups.models import GroupMembership
+from tests.factories import (
+    ActivityFactory,
+    MeasureFactory,
+    ObjectiveFactory,
+    PeerGroupFactory,
+    SoundBiteFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def home(world) -> str:
+    return reverse("network_home", kwargs={"network": world.network.slug})
+
+
+@pytest.mark.parametrize("persona", ["organiser", "gardener", "member", "admin"])
+def test_home_shows_the_mission_to_everyone_in_the_network(world, as_user, persona):
+    response = as_user(getattr(world, persona)).get(home(world))
+    assert response.status_code == 200
+    assert world.network.mission in response.content.decode()
+
+
+def test_home_is_404_for_an_outsider(world, as_user):
+    assert as_user(world.outsider).get(home(world)).status_code == 404
+
+
+def test_home_of_an_unknown_network_is_404(world, as_user):
+    url = reverse("network_home", kwargs={"network": "nowhere"})
+    assert as_user(world.organiser).get(url).status_code == 404
+
+
+def test_home_sends_anonymous_visitors_to_login(world, as_user):
+    response = as_user(None).get(home(world))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_network_url_is_the_home(world):
+    assert world.network.get_absolute_url() == f"/n/{world.network.slug}/"
+
+
+def test_home_shows_vision_and_sound_bites_in_order(world, as_user):
+    SoundBiteFactory(network=world.network, text="Second line", position=1)
+    SoundBiteFactory(network=world.network, text="First line", position=0)
+    body = as_user(world.member).get(home(world)).content.decode()
+    assert world.network.vision in body
+    assert body.index("First line") < body.index("Second line")
+
+
+def test_home_shows_objectives_with_progress_and_status(world, as_user):
+    objective = ObjectiveFactory(network=world.network, title="Grow peer learning")
+    MeasureFactory(objective=objective, name="Courses taught", source="manual")
+    body = as_user(world.member).get(home(world)).content.decode()
+    assert "Grow peer learning" in body
+    assert "Courses taught" in body
+    assert 'class="bar"' in body
+    assert "status-" in body
+
+
+def test_home_leaves_out_archived_objectives(world, as_user):
+    ObjectiveFactory(network=world.network, title="Old goal", archived_at=dt.datetime.now(dt.UTC))
+    assert "Old goal" not in as_user(world.member).get(home(world)).content.decode()
+
+
+def test_home_shows_groups_with_their_gardeners(world, as_user):
+    body = as_user(world.member).get(home(world)).content.decode()
+    assert "Founders Circle" in body
+    assert "Gary Gardener" in body
+
+
+def test_home_shows_the_ten_latest_activities(world, as_user):
+    today = dt.date.today()
+    for days in range(12):
+        ActivityFactory(
+            group=world.group,
+            led_by=world.member,
+            title=f"Meetup {days:02d}",
+            occurred_on=today - dt.timedelta(days=days),
+        )
+    body = as_user(world.member).get(home(world)).content.decode()
+    assert "Meetup 00" in body and "Meetup 09" in body
+    assert "Meetup 10" not in body and "Meetup 11" not in body
+
+
+def test_home_does_not_show_another_networks_objectives_or_activities(world, as_user):
+    ObjectiveFactory(network=world.other_network, title="Hilltop secret goal")
+    other_group = PeerGroupFactory(network=world.other_network)
+    ActivityFactory(group=other_group, title="Hilltop secret meeting")
+    body = as_user(world.member).get(home(world)).content.decode()
+    assert "Hilltop secret" not in body
+
+
+def test_empty_home_tells_an_organiser_what_to_do_first(world, as_user):
+    world.network.mission = ""
+    world.network.save()
+    world.group.delete()
+    body = as_user(world.organiser).get(home(world)).content.decode()
+    assert "Start here: write the mission" in body
+    assert "Set the first objective" in body
+    assert "create the first group" in body
+
+
+def test_empty_home_for_a_member_has_no_organiser_actions(world, as_user):
+    world.network.mission = ""
+    world.network.save()
+    body = as_user(world.member).get(home(world)).content.decode()
+    assert "Set the first objective" not in body
+    assert "Edit mission and vision" not in body
+    assert "The organisers have not written the mission yet." in body
+
+
+def test_organiser_sees_edit_buttons(world, as_user):
+    body = as_user(world.organiser).get(home(world)).content.decode()
+    assert "Edit mission and vision" in body
+    assert reverse("networks:sound_bites", kwargs={"network": world.network.slug}) in body
+
+
+@pytest.mark.parametrize("persona", ["gardener", "member"])
+def test_others_see_no_edit_buttons(world, as_user, persona):
+    body = as_user(getattr(world, persona)).get(home(world)).content.decode()
+    assert "Edit mission and vision" not in body
+    assert "Edit sound bites" not in body
+
+
+def test_home_shows_who_last_changed_the_mission(world, as_user):
+    client = as_user(world.organiser)
+    client.post(
+        reverse("networks:mission_edit", kwargs={"network": world.network.slug}),
+        {"mission": "A brand new mission for 2030.", "vision": "Still the vision."},
+    )
+    body = as_user(world.member).get(home(world)).content.decode()
+    assert "Mission last changed by Olive Organiser" in body
+
+
+def _fill(world, groups: int, activities: int, objectives: int) -> None:
+    for _ in range(groups):
+        group = PeerGroupFactory(network=world.network)
+        GroupMembership.objects.create(group=group, user=UserFactory(), role="gardener")
+        for _ in range(activities):
+            ActivityFactory(group=group, led_by=world.member)
+    for _ in range(objectives):
+        objective = ObjectiveFactory(network=world.network)
+        MeasureFactory(objective=objective, source="manual")
+        MeasureFactory(objective=objective, source="activity_count")
+        SoundBiteFactory(network=world.network)
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_home_runs_a_fixed_number_of_queries(world, as_user, django_assert_num_queries, size):
+    _fill(world, groups=size, activities=size, objectives=size)
+    client = as_user(world.member)
+    client.get(home(world))  # warm the session
+    # session, user, network, membership, group roles, sound bites, mission history,
+    # objectives, their measures, manual values, activity counts, the switcher's networks,
+    # groups, their gardeners, activities
+    with django_assert_num_queries(15):
+        client.get(home(world))
