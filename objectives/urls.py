@@ -1,11 +1,16 @@
 from django.urls import path
 
-from objectives import views
+from objectives import dashboards, views
 
 app_name = "objectives"
 
 urlpatterns = [
     path("", views.objective_list, name="list"),
+    path("dashboard/", dashboards.network_dashboard, name="dashboard"),
+    path("groups/<slug:group>/dashboard/", dashboards.group_dashboard, name="group_dashboard"),
+    path("me/", dashboards.my_contribution, name="my_contribution"),
+    path("console/", dashboards.gardener_console, name="console"),
+    path("value/", dashboards.network_value, name="value"),
     path("new/", views.objective_create, name="create"),
     path("<int:objective>/", views.objective_detail, name="detail"),
     path("<int:objective>/edit/", views.objective_edit, name="edit"),

@@ -1,0 +1,487 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from groups.models import Activity, GroupMembership
+from networks.models import Invitation, Membership
+from objectives.dashboards import evenness, power_of_two_text
+from objectives.models import Measure
+from referrals.models import Referral
+from tests.factories import (
+    ActivityFactory,
+    CheckInFactory,
+    ContributionFactory,
+    GroupMembershipFactory,
+    InvitationFactory,
+    MeasureFactory,
+    MembershipFactory,
+    ObjectiveFactory,
+    PeerGroupFactory,
+    ProgressReportFactory,
+    ReferralFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The network dashboard caches its figures; each test starts cold.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def url(name: str, world, **kwargs) -> str:
+    return reverse(f"objectives:{name}", kwargs={"network": world.network.slug, **kwargs})
+
+
+def group_url(world, group=None) -> str:
+    return url("group_dashboard", world, group=(group or world.group).slug)
+
+
+@pytest.fixture
+def measures(world):
+    objective = ObjectiveFactory(network=world.network, title="Grow the local economy")
+    return {
+        "count": MeasureFactory(
+            objective=objective,
+            name="Courses taught",
+            source=Measure.Source.ACTIVITY_COUNT,
+            activity_kinds=["course_taught"],
+        ),
+        "sum": MeasureFactory(
+            objective=objective, name="People helped", source=Measure.Source.ACTIVITY_SUM
+        ),
+        "manual": MeasureFactory(objective=objective, name="Members with new clients"),
+        "made": MeasureFactory(
+            objective=objective, name="Referrals made", source=Measure.Source.REFERRALS_MADE
+        ),
+        "value": MeasureFactory(
+            objective=objective,
+            name="Closed value",
+            source=Measure.Source.REFERRALS_CLOSED_VALUE,
+            target=Decimal(10000),
+        ),
+    }
+
+
+def populate(world, measures, size: int) -> None:
+    """`size` of everything: activities, contributions, check-ins, referrals, invitations."""
+    group = world.group
+    group.is_cng = True
+    group.save()
+    other = PeerGroupFactory(network=world.network)
+    today = world.network.today()
+    for i in range(size):
+        person = UserFactory()
+        MembershipFactory(user=person, network=world.network)
+        GroupMembershipFactory(group=group, user=person)
+        activity = ActivityFactory(
+            group=group if i % 2 else other,
+            led_by=person,
+            kind=Activity.Kind.COURSE_TAUGHT,
+            occurred_on=today - dt.timedelta(days=20 * i),
+        )
+        activity.participants.add(world.member)
+        ContributionFactory(activity=activity, measure=measures["sum"], amount=Decimal(5))
+        CheckInFactory(
+            measure=measures["manual"], group=group, recorded_on=today - dt.timedelta(days=40 + i)
+        )
+        ReferralFactory(
+            group=group,
+            referrer=world.member,
+            receiver=person,
+            made_on=today - dt.timedelta(days=30 + i),
+            follow_up_on=today - dt.timedelta(days=3),
+        )
+        InvitationFactory(network=world.network, group=group)
+    first = dt.date(2025, 1, 1) + dt.timedelta(days=size)
+    ProgressReportFactory(group=group, period_start=first, period_end=first + dt.timedelta(days=30))
+
+
+# ---------------------------------------------------------------- access, every page
+
+PAGES = ["dashboard", "my_contribution", "value"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("persona", ["organiser", "gardener", "member", "admin"])
+def test_network_pages_open_for_everyone_in_the_network(world, as_user, page, persona):
+    response = as_user(getattr(world, persona)).get(url(page, world))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page", [*PAGES, "console"])
+def test_network_pages_are_404_for_outsiders(world, as_user, page):
+    assert as_user(world.outsider).get(url(page, world)).status_code == 404
+
+
+@pytest.mark.parametrize("page", [*PAGES, "console"])
+def test_network_pages_send_anonymous_visitors_to_log_in(world, as_user, page):
+    response = as_user(None).get(url(page, world))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("persona", ["organiser", "gardener", "member", "admin"])
+def test_group_dashboard_opens_for_organisers_and_the_groups_members(world, as_user, persona):
+    assert as_user(getattr(world, persona)).get(group_url(world)).status_code == 200
+
+
+def test_group_dashboard_is_403_for_a_network_member_outside_the_group(world, as_user):
+    stranger = UserFactory()
+    MembershipFactory(user=stranger, network=world.network)
+    assert as_user(stranger).get(group_url(world)).status_code == 403
+
+
+def test_group_dashboard_is_404_for_outsiders(world, as_user):
+    assert as_user(world.outsider).get(group_url(world)).status_code == 404
+
+
+def test_group_dashboard_is_404_for_a_group_of_another_network(world, as_user):
+    elsewhere = PeerGroupFactory(network=world.other_network, slug="elsewhere")
+    assert as_user(world.organiser).get(group_url(world, elsewhere)).status_code == 404
+
+
+def test_group_dashboard_sends_anonymous_visitors_to_log_in(world, as_user):
+    assert as_user(None).get(group_url(world)).status_code == 302
+
+
+@pytest.mark.parametrize("persona", ["organiser", "gardener"])
+def test_console_opens_for_gardeners_and_organisers(world, as_user, persona):
+    assert as_user(getattr(world, persona)).get(url("console", world)).status_code == 200
+
+
+def test_console_is_403_for_members_who_garden_no_group(world, as_user):
+    assert as_user(world.member).get(url("console", world)).status_code == 403
+
+
+# ---------------------------------------------------------------- network dashboard
+
+
+def test_dashboard_shows_each_objective_with_a_chart_and_every_measures_status(
+    world, as_user, measures
+):
+    ActivityFactory(group=world.group, led_by=world.member, kind=Activity.Kind.COURSE_TAUGHT)
+    page = as_user(world.member).get(url("dashboard", world)).content.decode()
+    assert "Grow the local economy: progress by month" in page
+    assert page.count('role="img"') >= 2
+    for measure in measures.values():
+        assert measure.name in page
+    assert "Expected" in page
+
+
+def test_dashboard_shows_contribution_by_group(world, as_user, measures):
+    ActivityFactory(group=world.group, led_by=world.member, kind=Activity.Kind.COURSE_TAUGHT)
+    page = as_user(world.member).get(url("dashboard", world)).content.decode()
+    assert "Courses taught" in page and "contribution by group" in page
+    assert "Founders Circle" in page
+
+
+def test_dashboard_shows_activity_by_kind_and_month(world, as_user):
+    ActivityFactory(group=world.group, led_by=world.member, kind=Activity.Kind.BLOG_WRITTEN)
+    page = as_user(world.member).get(url("dashboard", world)).content.decode()
+    assert "Activities by kind and month" in page
+    assert "Blog written" in page
+
+
+def test_dashboard_without_objectives_says_what_to_do(world, as_user):
+    page = as_user(world.member).get(url("dashboard", world)).content.decode()
+    assert "No objectives yet" in page
+
+
+def test_dashboard_runs_the_same_queries_whatever_the_data_size(world, as_user, measures):
+    client = as_user(world.member)
+    populate(world, measures, 2)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url("dashboard", world))
+    populate(world, measures, 12)
+    cache.clear()
+    with CaptureQueriesContext(connection) as large:
+        client.get(url("dashboard", world))
+    assert len(small) == len(large)
+
+
+def test_dashboard_query_count(world, as_user, measures, django_assert_num_queries):
+    populate(world, measures, 6)
+    client = as_user(world.member)
+    # 6 for every page (session, user, network, membership, group roles, network switcher);
+    # objectives + measures; 2 series and 1 by-group query per source kind (5 kinds here);
+    # group names; activity by kind and month.
+    with django_assert_num_queries(6 + 2 + 5 * 3 + 1 + 1):
+        client.get(url("dashboard", world))
+
+
+def test_dashboard_serves_cached_figures_with_fewer_queries(world, as_user, measures):
+    populate(world, measures, 3)
+    client = as_user(world.member)
+    client.get(url("dashboard", world))
+    with CaptureQueriesContext(connection) as warm:
+        client.get(url("dashboard", world))
+    assert len(warm) == 6  # session, user, network, access and the network switcher only
+
+
+# ---------------------------------------------------------------- group dashboard
+
+
+def test_group_dashboard_shows_contribution_activities_referrals_and_reports(
+    world, as_user, measures
+):
+    ActivityFactory(
+        group=world.group, led_by=world.member, kind=Activity.Kind.COURSE_TAUGHT, title="Tax 101"
+    )
+    ReferralFactory(group=world.group, referrer=world.member, receiver=world.gardener)
+    ProgressReportFactory(group=world.group)
+    page = as_user(world.gardener).get(group_url(world)).content.decode()
+    assert "Courses taught" in page and "Founders Circle&#x27;s part by month" in page
+    assert "Tax 101" in page
+    assert "Referrals" in page and "Still open" in page
+    assert "1 Sep 2026 – 30 Sep 2026" in page
+
+
+def test_group_dashboard_counts_only_this_group(world, as_user, measures):
+    other = PeerGroupFactory(network=world.network)
+    ActivityFactory(group=other, led_by=world.member, title="Not ours")
+    page = as_user(world.organiser).get(group_url(world)).content.decode()
+    assert "Not ours" not in page
+
+
+def test_group_dashboard_query_count_is_fixed(world, as_user, measures):
+    client = as_user(world.gardener)
+    populate(world, measures, 2)
+    with CaptureQueriesContext(connection) as small:
+        client.get(group_url(world))
+    populate(world, measures, 12)
+    with CaptureQueriesContext(connection) as large:
+        client.get(group_url(world))
+    assert len(small) == len(large) == 18
+
+
+# ---------------------------------------------------------------- my contribution
+
+
+def test_my_contribution_counts_activities_led_and_joined_and_people_reached(world, as_user):
+    ActivityFactory(group=world.group, led_by=world.member, people_reached=7)
+    joined = ActivityFactory(group=world.group, led_by=world.gardener, people_reached=5)
+    joined.participants.add(world.member)
+    ActivityFactory(group=world.group, led_by=world.gardener, people_reached=100)
+    response = as_user(world.member).get(url("my_contribution", world))
+    assert response.context["activity_totals"] == {"led": 1, "joined": 1, "reached": 12}
+    assert "My contribution by month" in response.content.decode()
+
+
+def test_my_contribution_measures_concierge_follow_through(world, as_user):
+    today = world.network.today()
+    served = ReferralFactory(
+        group=world.group, referrer=world.member, receiver=world.gardener, client_rating=4
+    )
+    served.change_status(Referral.Status.SERVED, by=world.gardener, on=today)
+    served.touchpoints.create(author=world.member, note="Called the client.")
+    unfollowed = ReferralFactory(
+        group=world.group, referrer=world.member, receiver=world.gardener, client_rating=2
+    )
+    unfollowed.change_status(Referral.Status.CLOSED, by=world.gardener, on=today)
+    ReferralFactory(group=world.group, referrer=world.member, receiver=world.gardener)
+    ReferralFactory(group=world.group, referrer=world.gardener, receiver=world.member)
+    response = as_user(world.member).get(url("my_contribution", world))
+    totals = response.context["totals"]
+    assert (totals["given"], totals["received"]) == (3, 1)
+    assert totals["followed"] == 1
+    assert response.context["follow_through"] == pytest.approx(1 / 3)
+    assert response.context["served_rate"] == pytest.approx(2 / 3)
+    assert totals["rating"] == pytest.approx(3)
+
+
+def test_my_contribution_leaves_out_other_networks(world, as_user):
+    elsewhere = PeerGroupFactory(network=world.other_network)
+    ActivityFactory(group=elsewhere, led_by=world.member)
+    response = as_user(world.member).get(url("my_contribution", world))
+    assert response.context["activity_totals"]["led"] == 0
+
+
+def test_my_contribution_query_count_is_fixed(world, as_user, measures):
+    client = as_user(world.member)
+    populate(world, measures, 2)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url("my_contribution", world))
+    populate(world, measures, 12)
+    with CaptureQueriesContext(connection) as large:
+        client.get(url("my_contribution", world))
+    assert len(small) == len(large) == 10
+
+
+# ---------------------------------------------------------------- gardener's console
+
+
+def test_console_lists_members_without_activity_this_period(world, as_user):
+    ActivityFactory(group=world.group, led_by=world.gardener, occurred_on=world.network.today())
+    panels = as_user(world.gardener).get(url("console", world)).context["panels"]
+    assert [p["group"] for p in panels] == [world.group]
+    assert panels[0]["idle"] == [world.member]
+
+
+def test_console_counts_joining_an_activity_as_activity(world, as_user):
+    activity = ActivityFactory(
+        group=world.group, led_by=world.gardener, occurred_on=world.network.today()
+    )
+    activity.participants.add(world.member)
+    panels = as_user(world.gardener).get(url("console", world)).context["panels"]
+    assert panels[0]["idle"] == []
+
+
+def test_console_lists_overdue_follow_ups_only(world, as_user):
+    today = world.network.today()
+    late = ReferralFactory(
+        group=world.group,
+        referrer=world.member,
+        receiver=world.gardener,
+        made_on=today - dt.timedelta(days=30),
+        follow_up_on=today - dt.timedelta(days=1),
+    )
+    ReferralFactory(
+        group=world.group,
+        referrer=world.member,
+        receiver=world.gardener,
+        made_on=today - dt.timedelta(days=30),
+        follow_up_on=today - dt.timedelta(days=1),
+        status=Referral.Status.SERVED,
+    )
+    ReferralFactory(
+        group=world.group,
+        referrer=world.member,
+        receiver=world.gardener,
+        follow_up_on=today + dt.timedelta(days=1),
+    )
+    panels = as_user(world.gardener).get(url("console", world)).context["panels"]
+    assert panels[0]["overdue"] == [late]
+
+
+def test_console_lists_manual_measures_without_a_recent_check_in(world, as_user, measures):
+    today = world.network.today()
+    CheckInFactory(
+        measure=measures["manual"], group=world.group, recorded_on=today - dt.timedelta(days=45)
+    )
+    fresh = MeasureFactory(objective=measures["manual"].objective, name="Fresh")
+    CheckInFactory(measure=fresh, group=world.group, recorded_on=today - dt.timedelta(days=45))
+    CheckInFactory(measure=fresh, group=world.group, recorded_on=today - dt.timedelta(days=2))
+    panels = as_user(world.gardener).get(url("console", world)).context["panels"]
+    assert [row["measure_id"] for row in panels[0]["stale"]] == [measures["manual"].pk]
+
+
+def test_console_lists_pending_invitations(world, as_user):
+    pending = InvitationFactory(network=world.network, group=world.group)
+    InvitationFactory(network=world.network, group=world.group, revoked_at=pending.created_at)
+    panels = as_user(world.gardener).get(url("console", world)).context["panels"]
+    assert panels[0]["invitations"] == [pending]
+    assert pending.email in as_user(world.gardener).get(url("console", world)).content.decode()
+
+
+def test_console_shows_organisers_every_group(world, as_user):
+    second = PeerGroupFactory(network=world.network)
+    panels = as_user(world.organiser).get(url("console", world)).context["panels"]
+    assert {p["group"] for p in panels} == {world.group, second}
+
+
+def test_console_shows_gardeners_only_their_groups(world, as_user):
+    PeerGroupFactory(network=world.network)
+    panels = as_user(world.gardener).get(url("console", world)).context["panels"]
+    assert [p["group"] for p in panels] == [world.group]
+
+
+def test_console_query_count_is_fixed(world, as_user, measures):
+    client = as_user(world.organiser)
+    populate(world, measures, 2)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url("console", world))
+    populate(world, measures, 12)
+    with CaptureQueriesContext(connection) as large:
+        client.get(url("console", world))
+    assert len(small) == len(large) == 13
+
+
+# ---------------------------------------------------------------- network value
+
+
+def test_reeds_law_for_five_groups_is_32(world, as_user):
+    for _ in range(4):
+        PeerGroupFactory(network=world.network)
+    response = as_user(world.member).get(url("value", world))
+    assert response.context["group_value"] == "32"
+    assert "32" in response.content.decode()
+
+
+def test_power_of_two_text_is_exact_when_short_and_scientific_when_long():
+    assert power_of_two_text(6) == "64"
+    assert power_of_two_text(3, 4) == "4"  # 2^3 - 3 - 1 sub-groups of three people
+    assert power_of_two_text(20000, 20001) == "3.98 × 10^6,020"
+    assert power_of_two_text(60) == "1.15 × 10^18"
+
+
+def test_possible_sub_groups_among_members(world, as_user):
+    # organiser, gardener and member: 2^3 - 3 - 1 = 4 groups of two or more
+    response = as_user(world.member).get(url("value", world))
+    assert response.context["subgroups"] == "4"
+
+
+def test_share_of_active_members(world, as_user):
+    today = world.network.today()
+    ActivityFactory(group=world.group, led_by=world.gardener, occurred_on=today)
+    old = ActivityFactory(
+        group=world.group, led_by=world.organiser, occurred_on=today - dt.timedelta(days=200)
+    )
+    old.participants.add(world.member)
+    response = as_user(world.member).get(url("value", world))
+    assert response.context["active_count"] == 1
+    assert response.context["active_share"] == pytest.approx(1 / 3)
+
+
+def test_diversity_of_group_kinds_and_sectors(world, as_user):
+    PeerGroupFactory(network=world.network, kind="education")
+    world.member.sector = "Health"
+    world.member.save()
+    response = as_user(world.member).get(url("value", world))
+    assert response.context["kinds"]["distinct"] == 2
+    assert response.context["sectors"]["distinct"] == 2
+    assert response.context["kinds"]["evenness"] == pytest.approx(1.0)
+
+
+def test_evenness():
+    assert evenness([5, 5, 5]) == pytest.approx(1.0)
+    assert evenness([10]) is None
+    assert 0 < evenness([9, 1]) < 1
+
+
+def test_referral_reciprocity(world, as_user):
+    ReferralFactory(group=world.group, referrer=world.member, receiver=world.gardener)
+    ReferralFactory(group=world.group, referrer=world.gardener, receiver=world.member)
+    ReferralFactory(group=world.group, referrer=world.organiser, receiver=world.member)
+    response = as_user(world.member).get(url("value", world))
+    reciprocity = response.context["reciprocity"]
+    assert reciprocity == {"total": 3, "givers": 3, "receivers": 2, "both": 2}
+    assert response.context["reciprocity_share"] == pytest.approx(2 / 3)
+
+
+def test_value_query_count_is_fixed(world, as_user, measures):
+    client = as_user(world.member)
+    populate(world, measures, 2)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url("value", world))
+    populate(world, measures, 12)
+    with CaptureQueriesContext(connection) as large:
+        client.get(url("value", world))
+    assert len(small) == len(large) == 11
+
+
+def test_value_page_explains_reeds_law(world, as_user):
+    page = as_user(world.member).get(url("value", world)).content.decode()
+    assert "Reed" in page and "2<sup>1</sup>" in page
+
+
+def test_unused_names_are_not_exported():
+    # Membership and GroupMembership stay importable from the models they belong to.
+    assert Membership and GroupMembership and Invitation
