@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from groups.models import Activity, PeerGroup
+from networks.models import Membership
 from objectives.models import CheckIn, Measure, Objective
 
 
@@ -154,3 +155,13 @@ class CheckInForm(forms.ModelForm):
                 f"A check-in cannot be dated in the future (today is {self.today:%-d %b %Y})."
             )
         return day
+
+
+class ReportDeliveryForm(forms.ModelForm):
+    """How one person receives this network's progress reports."""
+
+    class Meta:
+        model = Membership
+        fields = ["report_delivery"]
+        labels = {"report_delivery": "Send me progress reports"}
+        widgets = {"report_delivery": forms.RadioSelect}

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -208,6 +208,10 @@ class ProgressReport(models.Model):
             kwargs={"network": self.network.slug, "report": self.pk},
         )
 
+    @property
+    def last_day(self) -> date:
+        return self.period_end - timedelta(days=1)
+
 
 class ReportDelivery(models.Model):
     """One report to one person; the unique pair means nobody gets a report twice."""
@@ -219,6 +223,8 @@ class ReportDelivery(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
+        # Claimed by one worker: a mail in this state is never sent again, even after a crash.
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Model, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,11 +12,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from groups.models import Activity, GroupMembership, PeerGroup
-from networks.models import Network
+from networks.models import Membership, Network
 from networks.policy import Access, network_access
 from networks.views import mission_context
-from objectives.forms import CheckInForm, MeasureForm, ObjectiveForm
-from objectives.models import CheckIn, Measure, Objective
+from objectives.forms import CheckInForm, MeasureForm, ObjectiveForm, ReportDeliveryForm
+from objectives.models import CheckIn, Measure, Objective, ProgressReport, ReportDelivery
 from objectives.progress import (
     MeasureProgress,
     measure_progress,
@@ -23,6 +24,7 @@ from objectives.progress import (
     measure_values_by_group,
     network_progress,
 )
+from objectives.services import delivery_mark_read, report_display
 
 
 @login_required
@@ -411,3 +413,70 @@ def change_history(objective: Objective) -> list[HistoryEntry]:
     entries += _entries(measure_records, Measure, MEASURE_FIELDS, "Measure")
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:HISTORY_LIMIT]
+
+
+# ---------------------------------------------------------------- progress reports
+
+REPORTS_PER_PAGE = 25
+
+
+def _visible_reports(network: Network, access: Access) -> QuerySet[ProgressReport]:
+    """Organisers see every report; everyone else their own groups' reports."""
+    reports = ProgressReport.objects.filter(network=network)
+    if not access.can_see_all_reports:
+        reports = reports.filter(group_id__in=list(access.group_roles))
+    return reports
+
+
+@login_required
+def report_list(request: HttpRequest, network: str) -> HttpResponse:
+    network, access = network_access(request, network)
+    reports = (
+        _visible_reports(network, access)
+        .select_related("group")
+        .defer("data")
+        .order_by("-period_start", "group__name", "pk")
+    )
+    page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    unread = set(
+        ReportDelivery.objects.filter(
+            user=request.user, report__in=[r.pk for r in page], read_at__isnull=True
+        ).values_list("report_id", flat=True)
+    )
+    context = {"network": network, "access": access, "page": page, "unread": unread}
+    return render(request, "objectives/reports.html", context)
+
+
+@login_required
+def report_detail(request: HttpRequest, network: str, report: int) -> HttpResponse:
+    network, access = network_access(request, network)
+    report_obj = get_object_or_404(
+        ProgressReport.objects.filter(network=network).select_related("group"), pk=report
+    )
+    access.require(access.can_see_group_reports(report_obj.group))
+    delivery_mark_read(report=report_obj, user=request.user)
+    context = {
+        "network": network,
+        "access": access,
+        "report": report_obj,
+        "data": report_display(report_obj.data),
+    }
+    return render(request, "objectives/report.html", context)
+
+
+@login_required
+def report_preferences(request: HttpRequest, network: str) -> HttpResponse:
+    network, access = network_access(request, network)
+    membership = Membership.objects.filter(user=request.user, network=network).first()
+    # A site admin outside the network has nothing to receive.
+    access.require(membership is not None)
+    form = ReportDeliveryForm(request.POST or None, instance=membership)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your report delivery preference is saved.")
+        return redirect("objectives:report_preferences", network=network.slug)
+    return render(
+        request,
+        "objectives/report_preferences.html",
+        {"network": network, "access": access, "form": form},
+    )

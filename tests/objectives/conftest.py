@@ -1,0 +1,234 @@
+"""Fixtures for report tests: a mail server that fails on cue, and real Celery workers."""
+
+import os
+import signal
+import socketserver
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from smtplib import SMTPServerDisconnected
+
+import pytest
+from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class FlakyMailBackend(BaseEmailBackend):
+    """An in-process mail server that drops the first `failures` sends."""
+
+    failures = 0
+    sent: list = []
+
+    def send_messages(self, messages: list) -> int:
+        if FlakyMailBackend.failures > 0:
+            FlakyMailBackend.failures -= 1
+            raise SMTPServerDisconnected("Connection unexpectedly closed")
+        FlakyMailBackend.sent.extend(messages)
+        return len(messages)
+
+
+@pytest.fixture(autouse=True)
+def _reset_flaky_mail() -> None:
+    FlakyMailBackend.failures = 0
+    FlakyMailBackend.sent = []
+
+
+# ---------------------------------------------------------------- a real SMTP server
+
+
+class _SMTPHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP for Django's backend; refuses the first connections with 421."""
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(line.encode() + b"\r\n")
+
+    def handle(self) -> None:
+        server: FakeSMTPServer = self.server  # type: ignore[assignment]
+        with server.lock:
+            server.connections += 1
+            refuse = server.connections <= server.refuse_first
+        if refuse:
+            self.reply("421 Service not available, try again later")
+            return
+        self.reply("220 fake ESMTP ready")
+        recipients: list[str] = []
+        body: list[bytes] = []
+        in_data = False
+        while line := self.rfile.readline():
+            if in_data:
+                if line.rstrip(b"\r\n") == b".":
+                    in_data = False
+                    with server.lock:
+                        server.messages.append((recipients, b"".join(body)))
+                    recipients, body = [], []
+                    self.reply("250 OK queued")
+                else:
+                    body.append(line)
+                continue
+            command = line[:4].upper()
+            if command == b"RCPT":
+                recipients.append(line.decode().split(":", 1)[1].strip().strip("<>"))
+                self.reply("250 OK")
+            elif command == b"DATA":
+                in_data = True
+                self.reply("354 End data with <CR><LF>.<CR><LF>")
+            elif command == b"QUIT":
+                self.reply("221 Bye")
+                return
+            elif command in (b"EHLO", b"HELO", b"MAIL", b"RSET", b"NOOP"):
+                self.reply("250 OK")
+            else:
+                self.reply("502 Command not implemented")
+
+
+class FakeSMTPServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, refuse_first: int = 0) -> None:
+        super().__init__(("127.0.0.1", 0), _SMTPHandler)
+        self.lock = threading.Lock()
+        self.refuse_first = refuse_first
+        self.connections = 0
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.server_address[1]}"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[FakeSMTPServer]:
+    server = FakeSMTPServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+# ---------------------------------------------------------------- real Celery workers
+
+
+def _redis_url() -> str:
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but no Redis is available for the worker tests.")
+        pytest.skip("Redis is not running: worker tests need a real Redis (see tests/services.py).")
+    return url
+
+
+class Worker:
+    def __init__(self, process: subprocess.Popen, log: list[str]) -> None:
+        self.process = process
+        self.log = log
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to finish, acknowledge or clean up."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+class Workers:
+    """Starts `celery -A config worker` processes against the test database and a queue
+    of this test's own, and sends tasks to that queue."""
+
+    def __init__(self, redis_url: str, env: dict[str, str]) -> None:
+        from celery import Celery
+
+        self.queue = f"grove-test-{uuid.uuid4().hex[:10]}"
+        self.redis_url = redis_url
+        self.env = env | {"CELERY_QUEUE": self.queue}
+        self.started: list[Worker] = []
+        self.sender = Celery(broker=redis_url, set_as_current=False)
+
+    def start(self, **extra_env: str) -> Worker:
+        command = [
+            sys.executable, "-m", "celery", "-A", "config", "worker",
+            "--pool=solo", "-Ofair", "--without-heartbeat", "--without-gossip",
+            "--without-mingle", "--loglevel=INFO", "-Q", self.queue,
+            "-n", f"{self.queue}-{len(self.started)}@%h",
+        ]  # fmt: skip
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=self.env | extra_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        log: list[str] = []
+        ready = threading.Event()
+
+        def read() -> None:
+            for line in process.stdout:  # type: ignore[union-attr]
+                log.append(line)
+                if " ready." in line:
+                    ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        worker = Worker(process, log)
+        self.started.append(worker)
+        if not ready.wait(timeout=30):
+            worker.kill()
+            pytest.fail("The Celery worker did not start:\n" + "".join(log[-40:]))
+        return worker
+
+    def send(self, task: str, *args: object) -> None:
+        self.sender.send_task(task, args=args, queue=self.queue)
+
+    def stop_all(self) -> None:
+        for worker in self.started:
+            worker.kill()
+        import redis
+
+        client = redis.Redis.from_url(self.redis_url)
+        client.delete(self.queue)
+        client.close()
+        self.sender.close()
+
+
+def wait_for(check: Callable[[], bool], *, timeout: float, every: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(every)
+    return check()
+
+
+@pytest.fixture
+def workers(transactional_db) -> Iterator[Workers]:
+    """Real workers; they stop before the test database is flushed."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("Worker tests need PostgreSQL: the SQLite test database is in memory.")
+    redis_url = _redis_url()
+    host = database.get("HOST") or "127.0.0.1"
+    port = database.get("PORT") or 5432
+    user = database.get("USER") or "postgres"
+    password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"TEST_REDIS_URL", "PYTEST_CURRENT_TEST", "CELERY_QUEUE"}
+    } | {
+        "DATABASE_URL": f"postgres://{user}{password}@{host}:{port}/{database['NAME']}",
+        "REDIS_URL": redis_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "true",
+        "SECRET_KEY": "worker-tests-only",
+        "EMAIL_URL": "consolemail://",
+        "DATABASE_POOL_MAX": "2",
+    }
+    pool = Workers(redis_url, env)
+    yield pool
+    pool.stop_all()

@@ -1,0 +1,127 @@
+"""Reliability of the report job with a real Celery worker on Redis."""
+
+import datetime as dt
+
+import pytest
+from django.db.models import Count
+from django.utils import timezone
+
+from groups.models import GroupMembership, PeerGroup
+from networks.models import Membership
+from objectives import services
+from objectives.models import ProgressReport, ReportDelivery
+from objectives.progress import last_closed_period
+from tests.factories import (
+    GroupMembershipFactory,
+    MeasureFactory,
+    MembershipFactory,
+    NetworkFactory,
+    ObjectiveFactory,
+    PeerGroupFactory,
+    UserFactory,
+)
+from tests.objectives.conftest import wait_for
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def _network_with_groups(n: int):
+    network = NetworkFactory(report_cadence="monthly")
+    objective = ObjectiveFactory(
+        network=network,
+        starts_on=timezone.localdate() - dt.timedelta(days=45),
+        due_on=timezone.localdate() + dt.timedelta(days=200),
+    )
+    MeasureFactory(objective=objective, source="activity_count")
+    PeerGroup.objects.bulk_create(
+        PeerGroup(network=network, name=f"Group {i}", slug=f"group-{i}") for i in range(n)
+    )
+    return network
+
+
+def _reports() -> int:
+    return ProgressReport.objects.count()
+
+
+def _expected(network) -> int:
+    return PeerGroup.objects.filter(network=network).count() * len(services.periods_due(network))
+
+
+def test_a_report_run_completes_on_the_worker_and_a_rerun_creates_nothing(workers):
+    network = _network_with_groups(5)
+    total = _expected(network)
+    assert total > 0
+    workers.start()
+    workers.send("objectives.tasks.schedule_due_reports")
+    assert wait_for(lambda: _reports() == total, timeout=30), "the run did not complete"
+    first = dict(ProgressReport.objects.values_list("pk", "created_at"))
+    # Rerun the scheduler and every group's task by hand; a marker report for another
+    # period, sent last on the same queue, shows when the worker has drained them.
+    workers.send("objectives.tasks.schedule_due_reports")
+    period = last_closed_period(network)
+    for group_id in PeerGroup.objects.values_list("pk", flat=True):
+        workers.send(
+            "objectives.tasks.compute_group_report",
+            group_id,
+            period.start.isoformat(),
+            period.end.isoformat(),
+        )
+    marker = PeerGroupFactory(network=NetworkFactory())
+    workers.send("objectives.tasks.compute_group_report", marker.pk, "2020-01-01", "2020-02-01")
+    assert wait_for(lambda: ProgressReport.objects.filter(group=marker).exists(), timeout=30)
+    assert dict(ProgressReport.objects.exclude(group=marker).values_list("pk", "created_at")) == (
+        first
+    )
+
+
+def test_a_worker_killed_mid_run_loses_nothing(workers):
+    network = _network_with_groups(150)
+    total = _expected(network)
+    worker = workers.start()
+    workers.send("objectives.tasks.schedule_due_reports")
+    assert wait_for(lambda: _reports() >= 5, timeout=30, every=0.02)
+    worker.kill()
+    written = _reports()
+    assert 0 < written < total, "the run should have been interrupted part way"
+    # The next run (the next beat tick) on a fresh worker completes the period.
+    workers.start()
+    workers.send("objectives.tasks.schedule_due_reports")
+    assert wait_for(lambda: _reports() == total, timeout=60), f"{_reports()} of {total}"
+    per_group = ProgressReport.objects.values("group", "period_start").annotate(n=Count("id"))
+    assert {row["n"] for row in per_group} == {1}
+
+
+def test_a_failing_mail_server_is_retried_with_backoff_and_mails_each_person_once(
+    workers, smtp_server
+):
+    network = _network_with_groups(1)
+    group = PeerGroup.objects.get(network=network)
+    people = UserFactory.create_batch(3)
+    for person in people:
+        MembershipFactory(user=person, network=network, report_delivery="every")
+        GroupMembershipFactory(group=group, user=person, role=GroupMembership.Role.MEMBER)
+    period = last_closed_period(network)
+    report, _ = services.report_create(
+        group=group, period_start=period.start, period_end=period.end, deliver=False
+    )
+    smtp_server.refuse_first = 3
+    workers.start(EMAIL_URL=smtp_server.url)
+    workers.send("objectives.tasks.deliver_report", report.pk)
+
+    def all_sent() -> bool:
+        states = set(ReportDelivery.objects.values_list("state", flat=True))
+        return states == {ReportDelivery.State.SENT}
+
+    assert wait_for(all_sent, timeout=40), list(ReportDelivery.objects.values("state", "attempts"))
+    # A redelivered or repeated task must not mail again.
+    workers.send("objectives.tasks.deliver_report", report.pk)
+    workers.send("objectives.tasks.deliver_report", report.pk)
+    marker = PeerGroupFactory(network=NetworkFactory())
+    workers.send("objectives.tasks.compute_group_report", marker.pk, "2020-01-01", "2020-02-01")
+    assert wait_for(lambda: ProgressReport.objects.filter(group=marker).exists(), timeout=30)
+    recipients = sorted(r for rcpts, _ in smtp_server.messages for r in rcpts)
+    assert recipients == sorted(p.email for p in people)
+    attempts = sum(ReportDelivery.objects.values_list("attempts", flat=True))
+    assert attempts == 3 + 3  # three refused connections were retried
+    assert smtp_server.connections == 6
+    assert Membership.objects.filter(network=network).count() == 3
