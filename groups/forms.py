@@ -12,6 +12,15 @@ from networks.models import Invitation, Network, User
 MEASURE_PREFIX = "measure_"
 
 
+class IsoDateInput(forms.DateInput):
+    """<input type=date> only accepts ISO dates, whatever the locale's display format."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class GroupForm(forms.ModelForm):
     slug = forms.SlugField(
         label="Web address",
@@ -89,7 +98,7 @@ class GroupInvitationForm(forms.Form):
 
 
 class ActivityForm(forms.ModelForm):
-    occurred_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = forms.DateField(label="Date", widget=IsoDateInput())
     people_reached = forms.IntegerField(
         min_value=0,
         max_value=1_000_000,
@@ -185,12 +194,8 @@ class ActivityForm(forms.ModelForm):
 
 class ActivityFilterForm(forms.Form):
     kind = forms.ChoiceField(choices=[("", "All kinds"), *Activity.Kind.choices], required=False)
-    start = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(label="From", required=False, widget=IsoDateInput())
+    end = forms.DateField(label="To", required=False, widget=IsoDateInput())
     group = forms.ChoiceField(required=False)
     objective = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     member = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
