@@ -6,7 +6,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -41,7 +41,9 @@ def home_redirect(request: HttpRequest) -> HttpResponse:
     networks = list(visible_networks(request.user)[:2])
     if len(networks) == 1:
         return redirect(networks[0])
-    return render(request, "networks/choose.html", {"networks": visible_networks(request.user)})
+    role = Membership.objects.filter(network=OuterRef("pk"), user=request.user).values("role")[:1]
+    choices = visible_networks(request.user).annotate(my_role=Subquery(role))
+    return render(request, "networks/choose.html", {"networks": choices})
 
 
 def statement_last_change(network: Network) -> Any:

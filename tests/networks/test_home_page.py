@@ -5,8 +5,10 @@ from django.urls import reverse
 
 from groups.models import GroupMembership
 from tests.factories import (
+    PASSWORD,
     ActivityFactory,
     MeasureFactory,
+    MembershipFactory,
     ObjectiveFactory,
     PeerGroupFactory,
     SoundBiteFactory,
@@ -162,3 +164,45 @@ def test_home_runs_a_fixed_number_of_queries(world, as_user, django_assert_num_q
     # groups, their gardeners, activities
     with django_assert_num_queries(15):
         client.get(home(world))
+
+
+# after sign-in
+
+
+def test_sign_in_lands_on_the_only_network(world, as_user):
+    response = as_user(world.member).get(reverse("networks:home_redirect"))
+    assert response.status_code == 302
+    assert response["Location"] == home(world)
+
+
+def test_login_form_leads_to_the_network_home(world, client):
+    response = client.post(
+        reverse("login"), {"username": world.member.email, "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == home(world)
+
+
+def test_a_person_in_several_networks_chooses_one(world, as_user):
+    MembershipFactory(user=world.member, network=world.other_network)
+    response = as_user(world.member).get(reverse("networks:home_redirect"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Riverside Makers" in body and "Hilltop Guild" in body
+
+
+def test_the_switcher_lists_every_network_of_the_person(world, as_user):
+    MembershipFactory(user=world.member, network=world.other_network)
+    body = as_user(world.member).get(home(world)).content.decode()
+    assert 'class="switcher"' in body
+    assert world.other_network.get_absolute_url() in body
+
+
+def test_a_person_in_no_network_is_told_to_ask_for_an_invitation(db, as_user):
+    body = as_user(UserFactory()).get(reverse("networks:home_redirect")).content.decode()
+    assert "not in a network yet" in body
+
+
+def test_the_start_page_sends_anonymous_visitors_to_login(db, as_user):
+    response = as_user(None).get(reverse("networks:home_redirect"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
