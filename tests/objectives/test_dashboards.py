@@ -7,8 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from groups.models import Activity, GroupMembership
-from networks.models import Invitation, Membership
+from groups.models import Activity
 from objectives.dashboards import evenness, power_of_two_text
 from objectives.models import Measure
 from referrals.models import Referral
@@ -482,6 +481,12 @@ def test_value_page_explains_reeds_law(world, as_user):
     assert "Reed" in page and "2<sup>1</sup>" in page
 
 
-def test_unused_names_are_not_exported():
-    # Membership and GroupMembership stay importable from the models they belong to.
-    assert Membership and GroupMembership and Invitation
+def test_main_navigation_links_the_dashboards(world, as_user):
+    page = as_user(world.gardener).get(url("value", world)).content.decode()
+    for name in ("dashboard", "my_contribution", "console", "value"):
+        assert f'href="{url(name, world)}"' in page
+
+
+def test_main_navigation_hides_the_console_from_plain_members(world, as_user):
+    page = as_user(world.member).get(url("value", world)).content.decode()
+    assert f'href="{url("console", world)}"' not in page

@@ -1,0 +1,447 @@
+#!/usr/bin/env python
+"""Grove's benchmark: prints one `name: value` line per figure, all from the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/grove_bench python bench/run.py [--quick]
+
+It DROPS and recreates the database named in DATABASE_URL (default grove_bench; the name
+must contain "bench"), migrates it, loads data with `seed_scale`, then measures:
+
+- report_job_vs_raw_sql: one period's reports for every group through
+  objectives.services.reports_for_period ÷ raw SQL aggregates giving the same numbers
+  (goal <= 1.5). The period's reports are deleted between repetitions.
+- dashboard_vs_bare_view: the network dashboard through the Django test client ÷ a bare
+  login-protected view doing one indexed query (bench/urls.py) (goal <= 3). The dashboard
+  caches its figures for a few minutes; the cold figure (cache cleared) is printed as well.
+- report_history_growth: the report job for the last closed period (2 years of history
+  before it) ÷ the same job for the period a year earlier (1 year of history) (goal <= 1.2).
+- report_peak_rss_mb: peak RSS of a fresh process running the report job (goal <= 300).
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/grove_bench"
+FULL = {"groups": 200, "members": 20_000, "activities": 1_000_000, "referrals": 100_000}
+QUICK = {"groups": 20, "members": 1_000, "activities": 20_000, "referrals": 2_000}
+YEARS = 2
+SLUG = "bench"
+
+
+def configure_environment() -> str:
+    url = os.environ.get("DATABASE_URL", DEFAULT_DB)
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+    os.environ["DEBUG"] = "false"  # no query log, cached templates: what production runs
+    os.environ.pop("REDIS_URL", None)  # in-process tasks, in-memory cache
+    return url
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postgres"):
+        sys.exit("bench/run.py needs PostgreSQL: set DATABASE_URL=postgres://...")
+    name = parts.path.lstrip("/")
+    if "bench" not in name:
+        sys.exit(f"Refusing to drop {name!r}: the benchmark database name must contain 'bench'.")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def setup_django() -> None:
+    import django
+
+    django.setup()
+
+
+# ---------------------------------------------------------------- the report job
+
+
+def delete_reports(network, period) -> None:
+    from objectives.models import ProgressReport
+
+    ProgressReport.objects.filter(network=network, period_start=period.start).delete()
+
+
+def report_job(network, period) -> float:
+    from objectives.services import reports_for_period
+
+    delete_reports(network, period)
+    started = time.perf_counter()
+    written = reports_for_period(
+        network=network, period_start=period.start, period_end=period.end, deliver=False
+    )
+    elapsed = time.perf_counter() - started
+    assert written > 0, "the report job wrote nothing"
+    return elapsed
+
+
+def child_report(start: str, end: str) -> None:
+    """Runs in a fresh process so its peak RSS is the report job's alone."""
+    setup_django()
+    from networks.models import Network
+    from objectives.progress import ReportPeriod
+
+    network = Network.objects.get(slug=SLUG)
+    period = ReportPeriod(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    report_job(network, period)
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"child_rss_mb: {rss_kb / 1024:.1f}")
+
+
+# ---------------------------------------------------------------- the raw SQL baseline
+
+
+def raw_sql_figures(network, period) -> dict:
+    """The numbers one period's reports hold, for every group, in a handful of SQL queries."""
+    from django.db import connection
+
+    s, e = period.start, period.end
+    end_at = dt.datetime.combine(e, dt.time(), tzinfo=network.tz)
+    nid = network.pk
+    out: dict = {}
+    with connection.cursor() as cur:
+
+        def rows(query: str, params: list) -> list[tuple]:
+            cur.execute(query, params)
+            return cur.fetchall()
+
+        groups = rows(
+            "SELECT id FROM groups_peergroup WHERE network_id = %s"
+            " AND (archived_at IS NULL OR archived_at >= %s)",
+            [nid, end_at],
+        )
+        measures = rows(
+            "SELECT m.id, m.source, m.activity_kinds, o.starts_on, m.baseline, m.target"
+            " FROM objectives_measure m JOIN objectives_objective o ON o.id = m.objective_id"
+            " WHERE o.network_id = %s AND o.starts_on < %s"
+            " AND (o.archived_at IS NULL OR o.archived_at >= %s)",
+            [nid, e, end_at],
+        )
+        by_source = defaultdict(list)
+        for m in measures:
+            # Django reads jsonb as text; the kinds list arrives as JSON.
+            kinds = json.loads(m[2]) if isinstance(m[2], str) else m[2]
+            by_source[m[1]].append((m[0], m[1], kinds, *m[3:]))
+        values: dict[int, Decimal] = {}
+        parts: dict[tuple[int, int], Decimal] = {}
+
+        if counted := by_source["activity_count"]:
+            cols, params = [], []
+            for _, _, kinds, starts, *_ in counted:
+                cols.append(
+                    "COUNT(*) FILTER (WHERE occurred_on >= %s"
+                    + (" AND kind = ANY(%s))" if kinds else ")")
+                )
+                params += [starts, kinds] if kinds else [starts]
+            low = min(m[3] for m in counted)
+            total = rows(
+                f"SELECT {', '.join(cols)} FROM groups_activity"  # noqa: S608
+                " WHERE network_id = %s AND occurred_on >= %s AND occurred_on < %s",
+                [*params, nid, low, e],
+            )[0]
+            values.update({m[0]: Decimal(v) for m, v in zip(counted, total, strict=True)})
+            cols, params = [], []
+            for _, _, kinds, starts, *_ in counted:
+                cols.append(
+                    "COUNT(*) FILTER (WHERE occurred_on >= %s"
+                    + (" AND kind = ANY(%s))" if kinds else ")")
+                )
+                params += [max(starts, s), kinds] if kinds else [max(starts, s)]
+            for gid, *counts in rows(
+                f"SELECT group_id, {', '.join(cols)} FROM groups_activity"  # noqa: S608
+                " WHERE network_id = %s AND occurred_on >= %s AND occurred_on < %s"
+                " GROUP BY group_id",
+                [*params, nid, s, e],
+            ):
+                for m, v in zip(counted, counts, strict=True):
+                    if v:
+                        parts[(m[0], gid)] = Decimal(v)
+
+        if summed := by_source["activity_sum"]:
+            ids = [m[0] for m in summed]
+            for mid, total in rows(
+                "SELECT c.measure_id, SUM(c.amount) FROM objectives_contribution c"
+                " JOIN groups_activity a ON a.id = c.activity_id"
+                " WHERE c.measure_id = ANY(%s) AND a.occurred_on < %s GROUP BY 1",
+                [ids, e],
+            ):
+                values[mid] = total
+            for gid, mid, total in rows(
+                "SELECT a.group_id, c.measure_id, SUM(c.amount) FROM objectives_contribution c"
+                " JOIN groups_activity a ON a.id = c.activity_id WHERE c.measure_id = ANY(%s)"
+                " AND a.occurred_on >= %s AND a.occurred_on < %s GROUP BY 1, 2",
+                [ids, s, e],
+            ):
+                parts[(mid, gid)] = total
+
+        referred = [
+            m
+            for source in ("referrals_made", "referrals_served", "referrals_closed_value")
+            for m in by_source[source]
+        ]
+        day = {"referrals_made": "made_on", "referrals_served": "served_on"}
+        cols, params = [], []
+        for _, source, _, starts, *_ in referred:
+            field = day.get(source, "closed_on")
+            agg = "SUM(closed_value)" if source == "referrals_closed_value" else "COUNT(*)"
+            cols.append(f"{agg} FILTER (WHERE {field} >= %s AND {field} < %s)")
+            params += [starts, e]
+        if referred:
+            total = rows(
+                f"SELECT {', '.join(cols)} FROM referrals_referral"  # noqa: S608
+                " WHERE network_id = %s AND made_on < %s",
+                [*params, nid, e],
+            )[0]
+            values.update({m[0]: Decimal(v or 0) for m, v in zip(referred, total, strict=True)})
+        made_p = "made_on >= %s AND made_on < %s"
+        served_p = "served_on >= %s AND served_on < %s"
+        closed_p = "closed_on >= %s AND closed_on < %s"
+        referral_rows = rows(
+            f"SELECT group_id, COUNT(*) FILTER (WHERE {made_p}),"
+            f" COUNT(*) FILTER (WHERE {served_p}), SUM(closed_value) FILTER (WHERE {closed_p}),"
+            f" COUNT(*) FILTER (WHERE {made_p} AND EXISTS (SELECT 1 FROM referrals_touchpoint t"
+            "  WHERE t.referral_id = r.id AND t.author_id = r.referrer_id AND t.happened_on < %s))"
+            " FROM referrals_referral r WHERE network_id = %s"
+            f" AND (({made_p}) OR ({served_p}) OR ({closed_p})) GROUP BY group_id",
+            [s, e, s, e, s, e, s, e, e, nid, s, e, s, e, s, e],
+        )
+        out["referrals"] = {r[0]: r[1:] for r in referral_rows}
+        for gid, made, served, closed, _ in referral_rows:
+            for m in referred:
+                v = {"referrals_made": made, "referrals_served": served}.get(m[1], closed)
+                if v:
+                    parts[(m[0], gid)] = Decimal(v)
+
+        if manual := by_source["manual"]:
+            ids = [m[0] for m in manual]
+            for mid, value in rows(
+                "SELECT DISTINCT ON (measure_id) measure_id, value FROM objectives_checkin"
+                " WHERE measure_id = ANY(%s) AND recorded_on < %s"
+                " ORDER BY measure_id, recorded_on DESC, id DESC",
+                [ids, e],
+            ):
+                values[mid] = value
+            for mid, gid, value in rows(
+                "SELECT DISTINCT ON (measure_id, group_id) measure_id, group_id, value"
+                " FROM objectives_checkin WHERE measure_id = ANY(%s) AND group_id IS NOT NULL"
+                " AND recorded_on >= %s AND recorded_on < %s"
+                " ORDER BY measure_id, group_id, recorded_on DESC, id DESC",
+                [ids, s, e],
+            ):
+                parts[(mid, gid)] = value
+
+        activity_rows = rows(
+            "SELECT group_id, kind, COUNT(*), SUM(people_reached) FROM groups_activity"
+            " WHERE network_id = %s AND occurred_on >= %s AND occurred_on < %s GROUP BY 1, 2",
+            [nid, s, e],
+        )
+        led = rows(
+            "SELECT group_id, led_by_id, COUNT(*) FROM groups_activity"
+            " WHERE network_id = %s AND occurred_on >= %s AND occurred_on < %s GROUP BY 1, 2",
+            [nid, s, e],
+        )
+        joined = rows(
+            "SELECT a.group_id, p.user_id, COUNT(*) FROM groups_activity_participants p"
+            " JOIN groups_activity a ON a.id = p.activity_id"
+            " WHERE a.network_id = %s AND a.occurred_on >= %s AND a.occurred_on < %s"
+            " GROUP BY 1, 2",
+            [nid, s, e],
+        )
+        scores: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for gid, uid, n in [*led, *joined]:
+            scores[gid][uid] += n
+        top = {
+            gid: sorted(users, key=lambda u, us=users: (-us[u], u))[:5]
+            for gid, users in scores.items()
+        }
+        names = dict(
+            rows(
+                "SELECT id, name FROM networks_user WHERE id = ANY(%s)",
+                [[uid for uids in top.values() for uid in uids]],
+            )
+        )
+        newest = rows(
+            "SELECT group_id, title, kind, occurred_on FROM (SELECT group_id, title, kind,"
+            " occurred_on, ROW_NUMBER() OVER (PARTITION BY group_id ORDER BY occurred_on DESC,"
+            " id DESC) AS n FROM groups_activity WHERE network_id = %s AND occurred_on >= %s"
+            " AND occurred_on < %s) ranked WHERE n <= 5",
+            [nid, s, e],
+        )
+        previous = rows(
+            "SELECT DISTINCT ON (group_id) group_id, data FROM objectives_progressreport"
+            " WHERE network_id = %s AND period_start < %s ORDER BY group_id, period_start DESC",
+            [nid, s],
+        )
+    activities: dict[int, int] = defaultdict(int)
+    for gid, _, n, _ in activity_rows:
+        activities[gid] += n
+    out.update(
+        groups=[g[0] for g in groups],
+        values=values,
+        parts=parts,
+        activities=activities,
+        top={gid: [names.get(u, "") for u in uids] for gid, uids in top.items()},
+        newest=len(newest),
+        previous=len(previous),
+    )
+    return out
+
+
+def raw_matches_reports(network, period, raw: dict) -> bool:
+    """Spot check that the baseline computes what the reports hold."""
+    from objectives.models import ProgressReport
+
+    for report in ProgressReport.objects.filter(network=network, period_start=period.start):
+        data, gid = report.data, report.group_id
+        if data["activities"]["total"] != raw["activities"].get(gid, 0):
+            return False
+        if data["referrals"]["made"] != raw["referrals"].get(gid, (0,))[0]:
+            return False
+        for objective in data["objectives"]:
+            for m in objective["measures"]:
+                if Decimal(m["value"]) != raw["values"].get(m["id"], Decimal(m["baseline"])):
+                    return False
+                own = Decimal(m["group_contribution"] or 0)
+                if own != raw["parts"].get((m["id"], gid), Decimal(0)):
+                    return False
+    return True
+
+
+# ---------------------------------------------------------------- pages
+
+
+def time_requests(client, url: str, repeat: int, before=None) -> float:
+    timings = []
+    for _ in range(repeat):
+        if before:
+            before()
+        started = time.perf_counter()
+        response = client.get(url, secure=True)  # production redirects http to https
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(timings)
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small data, under two minutes")
+    parser.add_argument("--child-report", nargs=2, metavar=("START", "END"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    url = configure_environment()
+    if args.child_report:
+        child_report(*args.child_report)
+        return
+
+    sizes = QUICK if args.quick else FULL
+    repeat = 5 if args.quick else 3
+    recreate_database(url)
+    setup_django()
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.test import Client
+    from django.urls import reverse
+
+    from networks.models import Membership, Network
+    from objectives.progress import last_closed_period, period_containing
+    from objectives.services import reports_for_period
+
+    call_command("migrate", verbosity=0)
+    today = dt.date.today()
+    started = time.perf_counter()
+    call_command("seed_scale", network=SLUG, years=YEARS, end=today, stdout=sys.stderr, **sizes)
+    print(f"seed_seconds: {time.perf_counter() - started:.1f}")
+    print(
+        "data: "
+        + ", ".join(f"{k}={v:,}" for k, v in sizes.items())
+        + f", years={YEARS}, database={urlsplit(url).path.lstrip('/')}"
+    )
+
+    network = Network.objects.get(slug=SLUG)
+    recent = last_closed_period(network)
+    year_ago = period_containing(network, recent.start - dt.timedelta(days=365))
+    # Each measured period has the report before it, as in production ("change since").
+    for period in (recent, year_ago):
+        before = period_containing(network, period.start - dt.timedelta(days=1))
+        reports_for_period(
+            network=network, period_start=before.start, period_end=before.end, deliver=False
+        )
+
+    report_job(network, recent)  # warm the caches once, untimed
+    job = statistics.median(report_job(network, recent) for _ in range(repeat))
+    raw_times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        raw = raw_sql_figures(network, recent)
+        raw_times.append(time.perf_counter() - t0)
+    raw_time = statistics.median(raw_times)
+    print(f"report_job_seconds: {job:.3f}")
+    print(f"raw_sql_seconds: {raw_time:.3f}")
+    print(
+        f"raw_sql_matches_reports: {'yes' if raw_matches_reports(network, recent, raw) else 'NO'}"
+    )
+    print(f"report_job_vs_raw_sql: {job / raw_time:.2f}")
+
+    report_job(network, year_ago)
+    job_1y = statistics.median(report_job(network, year_ago) for _ in range(repeat))
+    print(f"report_job_1y_history_seconds: {job_1y:.3f}")
+    print(f"report_history_growth: {job / job_1y:.2f}")
+
+    organiser = Membership.objects.filter(network=network, role="organiser").first().user
+    client = Client()
+    client.force_login(organiser)
+    dashboard = reverse("objectives:dashboard", kwargs={"network": SLUG})
+    bare = reverse("bench_bare", kwargs={"network_id": network.pk}) + f"?day={recent.start}"
+    cache.clear()
+    client.get(dashboard, secure=True)
+    client.get(bare, secure=True)
+    requests = 30 if args.quick else 20
+    bare_time = time_requests(client, bare, requests)
+    warm = time_requests(client, dashboard, requests)
+    cold = time_requests(client, dashboard, 3, before=cache.clear)
+    print(f"bare_view_ms: {bare_time * 1000:.1f}")
+    print(f"dashboard_ms: {warm * 1000:.1f}")
+    print(f"dashboard_cold_ms: {cold * 1000:.1f}")
+    print(f"dashboard_vs_bare_view: {warm / bare_time:.2f}")
+    print(f"dashboard_cold_vs_bare_view: {cold / bare_time:.2f}")
+
+    from django.db import connections
+
+    connections.close_all()
+    child = subprocess.run(
+        [sys.executable, __file__, "--child-report", str(recent.start), str(recent.end)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(f"report_peak_rss_mb: {peak_kb / 1024:.1f}")
+    sys.stderr.write(child.stdout)
+
+
+if __name__ == "__main__":
+    main()
