@@ -103,7 +103,7 @@ class ActivityForm(forms.ModelForm):
         min_value=0,
         max_value=1_000_000,
         initial=0,
-        help_text="People who took part or were reached, including outside the network.",
+        help_text="Including people outside the network.",
     )
     participants = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(),
@@ -138,6 +138,7 @@ class ActivityForm(forms.ModelForm):
         self.fields["participants"].queryset = User.objects.filter(
             group_memberships__group=group
         ).order_by("name", "email")
+        self.fields["kind"].choices = [("", "Choose a kind…"), *Activity.Kind.choices]
         self.fields["title"].widget.attrs["maxlength"] = 200
         self.fields["occurred_on"].widget.attrs["max"] = today.isoformat()
         contributions = contributions or {}
