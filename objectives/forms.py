@@ -38,6 +38,7 @@ class ObjectiveForm(forms.ModelForm):
         help_texts = {
             "title": "What will be true when it is done, e.g. “Grow peer learning this year”.",
             "description": "Why it matters and how groups can help.",
+            "term": "Short term: within the year. Long term: the mission's horizon.",
         }
         error_messages = {
             "title": {"required": "Give the objective a title."},
@@ -45,6 +46,11 @@ class ObjectiveForm(forms.ModelForm):
             "starts_on": {"required": "Give the start date.", "invalid": "Enter a real date."},
             "due_on": {"required": "Give the due date.", "invalid": "Enter a real date."},
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Radio buttons need no "---------" choice: the term is always one of the two.
+        self.fields["term"].choices = Objective.Term.choices
 
     def clean_title(self) -> str:
         return _required_text(self.cleaned_data["title"], "Give the objective a title.")

@@ -15,14 +15,19 @@ from groups.models import Activity, GroupMembership, PeerGroup
 from networks.models import Membership, Network
 from networks.policy import Access, network_access
 from networks.views import mission_context
+from objectives.charts import PALETTE, Series, line_chart
 from objectives.forms import CheckInForm, MeasureForm, ObjectiveForm, ReportDeliveryForm
 from objectives.models import CheckIn, Measure, Objective, ProgressReport, ReportDelivery
 from objectives.progress import (
     MeasureProgress,
     measure_progress,
+    measure_series,
     measure_values,
     measure_values_by_group,
     network_progress,
+    period_after,
+    period_start,
+    progress_of,
 )
 from objectives.services import delivery_mark_read, report_display
 
@@ -190,6 +195,43 @@ def _measure_cards(network: Network, measures: list[Measure]) -> list[MeasureCar
     return cards
 
 
+CHART_MONTHS = 12
+
+
+def _progress_chart(objective: Objective, measures: list[Measure], today: dt.date) -> Any:
+    """Each measure's progress at the end of every month of the objective so far (at most
+    the last year), against the expected progress as a dashed line."""
+    if not measures or today < objective.starts_on:
+        return None
+    first = period_start(today, "month")
+    for _ in range(CHART_MONTHS - 1):
+        if first <= objective.starts_on:
+            break
+        first = period_start(first - dt.timedelta(days=1), "month")
+    series = measure_series(measures, start=first, end=today + dt.timedelta(days=1), period="month")
+    months = [day for day, _ in series[measures[0].pk]]
+    month_ends = [min(period_after(m, "month") - dt.timedelta(days=1), today) for m in months]
+    lines = [
+        Series(m.name, [progress_of(m, value) for _, value in series[m.pk]], colour=PALETTE[i % 10])
+        for i, m in enumerate(measures)
+    ]
+    lines.append(
+        Series("Expected", [objective.expected_progress(d) for d in month_ends], dashed=True)
+    )
+    labels = [f"{m:%b %Y}" for m in months]
+    return line_chart(
+        title=f"{objective.title}: progress by month",
+        description=(
+            f"Progress of each measure toward its target at the end of every month from "
+            f"{labels[0]} to {labels[-1]}, with the expected progress as a dashed line."
+        ),
+        labels=labels,
+        series=lines,
+        value_style="percent",
+        y_label="Progress",
+    )
+
+
 @login_required
 def objective_detail(request: HttpRequest, network: str, objective: int) -> HttpResponse:
     network, access = network_access(request, network)
@@ -208,6 +250,7 @@ def objective_detail(request: HttpRequest, network: str, objective: int) -> Http
         "expected_percent": objective_obj.expected_progress(network.today()) * 100,
         "history": change_history(objective_obj),
         "can_check_in": _can_check_in(access, objective_obj),
+        "chart": _progress_chart(objective_obj, measures, network.today()),
     }
     return render(request, "objectives/objective_detail.html", context)
 

@@ -684,3 +684,21 @@ def test_no_check_ins_on_an_archived_objective(world, as_user, measure):
     )
     assert response.status_code == 403
     assert not CheckIn.objects.exists()
+
+
+def test_detail_draws_a_progress_chart_with_the_expected_line(world, as_user, measure):
+    CheckInFactory(measure=measure, value=Decimal("30"))
+    body = (
+        as_user(world.member)
+        .get(url("detail", world, objective=measure.objective_id))
+        .content.decode()
+    )
+    assert "progress by month" in body
+    assert "Expected" in body
+    assert "<svg" in body
+
+
+def test_detail_of_an_objective_without_measures_has_no_chart(world, as_user, objective):
+    body = as_user(world.member).get(url("detail", world, objective=objective.pk)).content.decode()
+    assert "progress by month" not in body
+    assert "No measures yet" in body
