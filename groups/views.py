@@ -66,18 +66,22 @@ def _activity_form(
 
 def _save_activity(form: ActivityForm, activity: Activity) -> bool:
     """Validate and save; service-level refusals land on the form like field errors."""
-    if not form.is_valid():
-        return False
-    try:
-        activity_save(
-            activity=form.instance,
-            participants=form.cleaned_data["participants"],
-            contributions=form.contributions(),
-        )
-    except ValidationError as error:
-        form.add_error(None, error)
-        return False
-    return True
+    if form.is_valid():
+        try:
+            activity_save(
+                activity=form.instance,
+                participants=form.cleaned_data["participants"],
+                contributions=form.contributions(),
+            )
+            return True
+        except ValidationError as error:
+            form.add_error(None, error)
+    # htmx focuses an autofocus field it swaps in: keyboard and screen reader users land
+    # on the first thing to fix instead of the top of the page.
+    first = next((name for name in form.errors if name in form.fields), None)
+    if first:
+        form.fields[first].widget.attrs["autofocus"] = True
+    return False
 
 
 # Groups

@@ -48,12 +48,12 @@ def label(text: str) -> re.Pattern:
     return re.compile(rf"^{re.escape(text)}( \*)?$")
 
 
-def sign_in(page, email: str) -> None:
+def sign_in(page, email: str, landing: str = r"/n/riverside/$") -> None:
     page.goto("/accounts/login/")
     page.locator("input[name=username]").fill(email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/n/riverside/$"))
+    expect(page).to_have_url(re.compile(landing))
 
 
 def test_organiser_sets_up_gardener_logs_in_place_member_sees_progress(
@@ -120,6 +120,7 @@ def test_organiser_sets_up_gardener_logs_in_place_member_sees_progress(
     expect(form.locator(".error").first).to_be_visible()
     expect(form).to_contain_text("Give the activity a title.")
     expect(form).to_contain_text("greater than or equal to 0")
+    expect(form.get_by_label(label("Title"))).to_be_focused()
     assert not Activity.objects.exists()
 
     form.get_by_label(label("Title")).fill("Breakfast for founders")
@@ -231,9 +232,17 @@ def test_main_pages_have_no_serious_accessibility_violations_and_are_photographe
                 violations = serious_axe_violations(page, axe_source)
                 if violations:
                     failures[name] = violations
-    # An empty groups page, as a new organiser first sees it.
+    # What a new organiser first sees: no groups yet, and a filter that matches nothing.
+    fresh = NetworkFactory(name="Hilltop Guild", slug="hilltop")
+    MembershipFactory(user=organiser, network=fresh, role=Membership.Role.ORGANISER)
     page = new_page()
-    sign_in(page, organiser.email)
+    sign_in(page, organiser.email, landing=r"/$")
+    page.goto("/n/hilltop/groups/")
+    expect(page.get_by_role("heading", name="Create your first group")).to_be_visible()
+    screenshot(page, "groups-empty-desktop")
+    violations = serious_axe_violations(page, axe_source)
+    if violations:
+        failures["groups-empty"] = violations
     page.goto("/n/riverside/groups/activities/?kind=survey_run")
     screenshot(page, "activities-filtered-empty-desktop")
     assert failures == {}

@@ -329,3 +329,13 @@ def test_deleting_sends_anonymous_visitors_to_login(world, as_user, members_acti
     delete = url("activity_delete", world, activity=members_activity.pk)
     assert as_user(None).post(delete).status_code == 302
     assert Activity.objects.exists()
+
+
+def test_the_first_field_to_fix_gets_the_focus(world, as_user):
+    response = as_user(world.member).post(
+        create_url(world), valid_data(world, title="", people_reached="-1"), **HTMX
+    )
+    body = response.content.decode()
+    title_input = body[body.index('name="title"') - 200 : body.index('name="title"') + 200]
+    assert "autofocus" in title_input
+    assert body.count("autofocus") == 1
