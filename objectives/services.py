@@ -16,8 +16,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -123,43 +124,61 @@ def figures_for_group(figures: Figures, group_id: int) -> Figures:
     return {"objectives": figures["objectives"], "contributions": {str(group_id): own}}
 
 
-# ---------------------------------------------------------------- one group's report
+# ---------------------------------------------------------------- groups' own figures
+#
+# Each query below reads the period's rows of a batch of groups at once (GROUP BY group),
+# so one group or two hundred cost the same number of queries.
+
+PREVIOUS_WITHIN = dt.timedelta(days=400)  # "change since the previous report" looks this far
 
 
-def _previous_values(group: PeerGroup, period: ReportPeriod) -> dict[int, str]:
-    data = (
-        ProgressReport.objects.filter(group=group, period_start__lt=period.start)
-        .order_by("-period_start")
-        .values_list("data", flat=True)
-        .first()
-    )
-    if not data:
-        return {}
-    return {m["id"]: m["value"] for o in data.get("objectives", []) for m in o.get("measures", [])}
-
-
-def _activity_figures(group: PeerGroup, period: ReportPeriod) -> dict[str, Any]:
-    kinds = dict(Activity.Kind.choices)
+def _previous_values(group_ids: list[int], period: ReportPeriod) -> dict[int, dict[int, str]]:
+    """group id -> {measure id: value} from each group's latest earlier report."""
+    latest = Window(RowNumber(), partition_by=F("group_id"), order_by=F("period_start").desc())
     rows = (
-        Activity.objects.filter(group=group)
-        .in_period(period.start, period.end)
-        .order_by()
-        .values("kind")
-        .annotate(count=Count("id"), reached=Sum("people_reached"))
-        .order_by("-count", "kind")
+        ProgressReport.objects.filter(
+            group_id__in=group_ids,
+            period_start__lt=period.start,
+            period_start__gte=period.start - PREVIOUS_WITHIN,
+        )
+        .annotate(rank=latest)
+        .filter(rank=1)
+        .values_list("group_id", "data")
     )
-    by_kind = [
-        {"kind": r["kind"], "label": kinds.get(r["kind"], r["kind"]), "count": r["count"]}
-        for r in rows
-    ]
     return {
-        "total": sum(r["count"] for r in by_kind),
-        "people_reached": sum(r["reached"] or 0 for r in rows),
-        "by_kind": by_kind,
+        group_id: {
+            m["id"]: m["value"] for o in data.get("objectives", []) for m in o.get("measures", [])
+        }
+        for group_id, data in rows
     }
 
 
-def _referral_figures(group: PeerGroup, period: ReportPeriod) -> dict[str, Any]:
+def _activity_figures(
+    network: Network, group_ids: list[int], period: ReportPeriod
+) -> dict[int, dict[str, Any]]:
+    kinds = dict(Activity.Kind.choices)
+    rows = (
+        Activity.objects.for_network(network)
+        .in_period(period.start, period.end)
+        .filter(group_id__in=group_ids)
+        .values("group_id", "kind")
+        .annotate(count=Count("id"), reached=Sum("people_reached"))
+        .order_by("group_id", "-count", "kind")
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        figures = out.setdefault(r["group_id"], {"total": 0, "people_reached": 0, "by_kind": []})
+        figures["total"] += r["count"]
+        figures["people_reached"] += r["reached"] or 0
+        figures["by_kind"].append(
+            {"kind": r["kind"], "label": kinds.get(r["kind"], r["kind"]), "count": r["count"]}
+        )
+    return out
+
+
+def _referral_figures(
+    network: Network, group_ids: list[int], period: ReportPeriod
+) -> dict[int, dict[str, Any]]:
     start, end = period.start, period.end
     made = Q(made_on__gte=start, made_on__lt=end)
     served = Q(served_on__gte=start, served_on__lt=end)
@@ -167,10 +186,13 @@ def _referral_figures(group: PeerGroup, period: ReportPeriod) -> dict[str, Any]:
     by_referrer = Touchpoint.objects.filter(
         referral=OuterRef("pk"), author=OuterRef("referrer"), happened_on__lt=end
     )
-    totals = (
-        Referral.objects.filter(group=group)
+    rows = (
+        Referral.objects.for_network(network)
         .filter(made | served | closed)
-        .aggregate(
+        .filter(group_id__in=group_ids)
+        .order_by()
+        .values("group_id")
+        .annotate(
             made=Count("id", filter=made),
             served=Count("id", filter=served),
             closed_value=Sum("closed_value", filter=closed),
@@ -178,58 +200,87 @@ def _referral_figures(group: PeerGroup, period: ReportPeriod) -> dict[str, Any]:
         )
     )
     return {
-        "made": totals["made"],
-        "served": totals["served"],
-        "closed_value": _num(totals["closed_value"] or 0),
-        "followed": totals["followed"],
-        # Concierge follow-through: share of the period's referrals the referrer stayed with.
-        "follow_through": _round(totals["followed"] / totals["made"]) if totals["made"] else None,
+        r["group_id"]: {
+            "made": r["made"],
+            "served": r["served"],
+            "closed_value": _num(r["closed_value"] or 0),
+            "followed": r["followed"],
+            # Concierge follow-through: the share of the period's referrals whose referrer
+            # stayed with the client (a touchpoint of their own).
+            "follow_through": _round(r["followed"] / r["made"]) if r["made"] else None,
+        }
+        for r in rows
     }
 
 
-def _highlights(group: PeerGroup, period: ReportPeriod) -> dict[str, Any]:
-    in_period = Activity.objects.filter(group=group).in_period(period.start, period.end)
-    led = dict(
-        in_period.order_by()
-        .values("led_by_id")
-        .annotate(n=Count("id"))
-        .values_list("led_by_id", "n")
+NO_REFERRALS = {"made": 0, "served": 0, "closed_value": "0", "followed": 0, "follow_through": None}
+
+
+def _highlights(
+    network: Network, group_ids: list[int], period: ReportPeriod
+) -> dict[int, dict[str, Any]]:
+    in_period = (
+        Activity.objects.for_network(network)
+        .in_period(period.start, period.end)
+        .filter(group_id__in=group_ids)
     )
-    joined = dict(
+    scores: dict[int, dict[int, list[int]]] = {}  # group -> user -> [led, joined]
+    led = in_period.order_by().values("group_id", "led_by_id").annotate(n=Count("id"))
+    for r in led:
+        scores.setdefault(r["group_id"], {}).setdefault(r["led_by_id"], [0, 0])[0] = r["n"]
+    joined = (
         Activity.participants.through.objects.filter(activity__in=in_period.values("id"))
         .order_by()
-        .values("user_id")
+        .values("activity__group_id", "user_id")
         .annotate(n=Count("id"))
-        .values_list("user_id", "n")
     )
-    totals = {uid: led.get(uid, 0) + joined.get(uid, 0) for uid in led.keys() | joined.keys()}
-    top = sorted(totals, key=lambda uid: (-totals[uid], uid))[:TOP]
-    names = dict(User.objects.filter(pk__in=top).values_list("pk", "name"))
-    newest = in_period.order_by("-occurred_on", "-id").values("title", "kind", "occurred_on")[:TOP]
+    for r in joined:
+        scores.setdefault(r["activity__group_id"], {}).setdefault(r["user_id"], [0, 0])[1] = r["n"]
+    top = {
+        group_id: sorted(users, key=lambda uid: (-sum(users[uid]), uid))[:TOP]
+        for group_id, users in scores.items()
+    }
+    names = dict(
+        User.objects.filter(pk__in={uid for uids in top.values() for uid in uids}).values_list(
+            "pk", "name"
+        )
+    )
+    newest_first = Window(
+        RowNumber(), partition_by=F("group_id"), order_by=[F("occurred_on").desc(), F("id").desc()]
+    )
+    newest = (
+        in_period.annotate(rank=newest_first)
+        .filter(rank__lte=TOP)
+        .values("group_id", "title", "kind", "occurred_on")
+        .order_by("group_id", "rank")
+    )
     kinds = dict(Activity.Kind.choices)
-    return {
-        "most_active": [
-            {
-                "name": names.get(uid, ""),
-                "led": led.get(uid, 0),
-                "joined": joined.get(uid, 0),
-            }
-            for uid in top
-        ],
-        "newest_activities": [
+    out: dict[int, dict[str, Any]] = {
+        group_id: {
+            "most_active": [
+                {"name": names.get(uid, ""), "led": scores[group_id][uid][0],
+                 "joined": scores[group_id][uid][1]}
+                for uid in uids
+            ],
+            "newest_activities": [],
+        }
+        for group_id, uids in top.items()
+    }  # fmt: skip
+    for a in newest:
+        out.setdefault(a["group_id"], {"most_active": [], "newest_activities": []})[
+            "newest_activities"
+        ].append(
             {
                 "title": a["title"],
                 "kind": kinds.get(a["kind"], a["kind"]),
                 "occurred_on": a["occurred_on"].isoformat(),
             }
-            for a in newest
-        ],
-    }
+        )
+    return out
 
 
-def _report_data(group: PeerGroup, period: ReportPeriod, figures: Figures) -> dict[str, Any]:
-    previous = _previous_values(group, period)
-    own = figures["contributions"].get(str(group.pk), {})
+def _measures_for_group(figures: Figures, group_id: int, previous: dict[int, str]) -> list:
+    own = figures["contributions"].get(str(group_id), {})
     objectives = []
     for o in figures["objectives"]:
         measures = []
@@ -241,25 +292,49 @@ def _report_data(group: PeerGroup, period: ReportPeriod, figures: Figures) -> di
                 | {
                     "previous_value": before,
                     "change": _num(change),
-                    "group_contribution": own.get(str(m["id"]), "0"),
+                    # A manual measure the group recorded nothing for has no figure, not 0.
+                    "group_contribution": own.get(
+                        str(m["id"]), None if m["source"] == "manual" else "0"
+                    ),
                 }
             )
         objectives.append(o | {"measures": measures})
-    network = group.network
+    return objectives
+
+
+def reports_data(
+    *, network: Network, groups: list[PeerGroup], period: ReportPeriod, figures: Figures
+) -> dict[int, dict[str, Any]]:
+    """The snapshot of each group for the period: group id -> report data."""
+    ids = [g.pk for g in groups]
+    previous = _previous_values(ids, period)
+    activities = _activity_figures(network, ids, period)
+    referrals = _referral_figures(network, ids, period)
+    highlights = _highlights(network, ids, period)
     return {
-        "version": 1,
-        "network": {"name": network.name, "cadence": network.report_cadence},
-        "group": {"id": group.pk, "name": group.name, "is_cng": group.is_cng},
-        "period": {
-            "start": period.start.isoformat(),
-            "end": period.end.isoformat(),
-            "label": str(period),
-        },
-        "objectives": objectives,
-        "activities": _activity_figures(group, period),
-        "referrals": _referral_figures(group, period),
-        "highlights": _highlights(group, period),
+        g.pk: {
+            "version": 1,
+            "network": {"name": network.name, "cadence": network.report_cadence},
+            "group": {"id": g.pk, "name": g.name, "is_cng": g.is_cng},
+            "period": {
+                "start": period.start.isoformat(),
+                "end": period.end.isoformat(),
+                "label": str(period),
+            },
+            "objectives": _measures_for_group(figures, g.pk, previous.get(g.pk, {})),
+            "activities": activities.get(g.pk, {"total": 0, "people_reached": 0, "by_kind": []}),
+            "referrals": referrals.get(g.pk, NO_REFERRALS),
+            "highlights": highlights.get(g.pk, {"most_active": [], "newest_activities": []}),
+        }
+        for g in groups
     }
+
+
+def _deliver_on_commit(report_ids: list[int]) -> None:
+    from objectives.tasks import deliver_report
+
+    for report_id in report_ids:
+        transaction.on_commit(lambda pk=report_id: deliver_report.delay(pk), robust=True)
 
 
 @transaction.atomic
@@ -279,26 +354,24 @@ def report_create(
     if existing is not None:
         return existing, False
     period = ReportPeriod(period_start, period_end)
+    network = group.network
     if figures is None:
-        figures = network_figures(network=group.network, period=period)
+        figures = network_figures(network=network, period=period)
+    data = reports_data(network=network, groups=[group], period=period, figures=figures)
     # get_or_create settles a race between two workers on the unique constraint.
     report, created = ProgressReport.objects.get_or_create(
         group=group,
         period_start=period_start,
-        defaults={
-            "network_id": group.network_id,
-            "period_end": period_end,
-            "data": _report_data(group, period, figures),
-        },
+        defaults={"network": network, "period_end": period_end, "data": data[group.pk]},
     )
     if created and deliver:
-        from objectives.tasks import deliver_report
-
-        transaction.on_commit(lambda: deliver_report.delay(report.pk), robust=True)
+        _deliver_on_commit([report.pk])
     return report, created
 
 
 # ---------------------------------------------------------------- periods of a network
+
+BATCH = 100  # groups per batch of queries and inserts
 
 
 def groups_missing_report(network: Network, period: ReportPeriod) -> QuerySet[PeerGroup]:
@@ -312,32 +385,64 @@ def groups_missing_report(network: Network, period: ReportPeriod) -> QuerySet[Pe
     )
 
 
+def _write_batch(
+    network: Network, groups: list[PeerGroup], period: ReportPeriod, figures: Figures, deliver: bool
+) -> int:
+    data = reports_data(network=network, groups=groups, period=period, figures=figures)
+    reports = [
+        ProgressReport(
+            network=network,
+            group=g,
+            period_start=period.start,
+            period_end=period.end,
+            data=data[g.pk],
+        )
+        for g in groups
+    ]
+    try:
+        with transaction.atomic():
+            ProgressReport.objects.bulk_create(reports)
+            if deliver:
+                _deliver_on_commit([r.pk for r in reports])
+        return len(reports)
+    except IntegrityError:
+        # Another worker wrote some of these meanwhile: fall back to one at a time.
+        return sum(
+            report_create(
+                group=g,
+                period_start=period.start,
+                period_end=period.end,
+                figures=figures,
+                deliver=deliver,
+            )[1]
+            for g in groups
+        )
+
+
 def reports_for_period(
     *,
     network: Network,
     period_start: dt.date,
     period_end: dt.date,
     deliver: bool = True,
-    each: Callable[[Iterable[PeerGroup]], Iterable[PeerGroup]] = iter,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Write every missing group report of one period; returns how many were written.
 
-    `each` wraps the groups (the command passes a progress bar).
+    The network's figures are computed once and the groups' own figures in batches, so the
+    cost is a fixed number of queries per batch. `progress(done, total)` follows along.
     """
     period = ReportPeriod(period_start, period_end)
-    groups = list(groups_missing_report(network, period).select_related("network"))
+    groups = list(groups_missing_report(network, period))
     if not groups:
         return 0
     figures = network_figures(network=network, period=period)
     created = 0
-    for group in each(groups):
-        created += report_create(
-            group=group,
-            period_start=period.start,
-            period_end=period.end,
-            figures=figures,
-            deliver=deliver,
-        )[1]
+    for first in range(0, len(groups), BATCH):
+        batch = groups[first : first + BATCH]
+        created += _write_batch(network, batch, period, figures, deliver)
+        if progress:
+            progress(first + len(batch), len(groups))
     return created
 
 

@@ -23,6 +23,7 @@ from tests.factories import (
     PeerGroupFactory,
     ProgressReportFactory,
     ReferralFactory,
+    UserFactory,
 )
 from tests.objectives.conftest import FlakyMailBackend
 
@@ -487,3 +488,50 @@ def test_seed_demo_shows_reports_for_past_periods(db):
 def test_reports_page_has_a_nav_link(world, as_user):
     body = as_user(world.member).get(_url("reports", world)).content.decode()
     assert f'href="{_url("reports", world)}"' in body
+
+
+# ---------------------------------------------------------------- cost
+
+
+def _busy_groups(setup, n: int) -> None:
+    world = setup[0]
+    for i in range(n):
+        group = PeerGroupFactory(network=world.network)
+        person = UserFactory()
+        a = ActivityFactory(
+            group=group,
+            kind="course_taught",
+            occurred_on=dt.date(2026, 3, 3 + i % 20),
+            led_by=person,
+        )
+        a.participants.add(world.member)
+        ReferralFactory(
+            group=group, referrer=person, receiver=world.member, made_on=dt.date(2026, 3, 2)
+        )
+        ProgressReportFactory(
+            group=group, period_start=dt.date(2026, 2, 1), period_end=MARCH[0], data={}
+        )
+
+
+@pytest.mark.parametrize("n", [1, 15])
+def test_a_periods_reports_cost_a_fixed_number_of_queries(setup, n, django_assert_num_queries):
+    world = setup[0]
+    _busy_groups(setup, n)
+    # groups missing; objectives, measures, 3 sources, 3 by group; then per batch:
+    # previous, activities, referrals, led, joined, names, newest, savepoint, insert, release
+    with django_assert_num_queries(1 + 2 + 3 + 3 + 10):
+        written = services.reports_for_period(
+            network=world.network, period_start=MARCH[0], period_end=MARCH[1], deliver=False
+        )
+    assert written == n + 2
+
+
+def test_a_batch_meeting_a_concurrent_writer_keeps_both_sides_consistent(setup):
+    world, _, _, other = setup
+    groups = [world.group, other]
+    period = services.ReportPeriod(*MARCH)
+    figures = services.network_figures(network=world.network, period=period)
+    services.report_create(group=other, period_start=MARCH[0], period_end=MARCH[1], deliver=False)
+    written = services._write_batch(world.network, groups, period, figures, deliver=False)
+    assert written == 1
+    assert ProgressReport.objects.filter(period_start=MARCH[0]).count() == 2

@@ -75,7 +75,7 @@ def test_a_report_run_completes_on_the_worker_and_a_rerun_creates_nothing(worker
 
 
 def test_a_worker_killed_mid_run_loses_nothing(workers):
-    network = _network_with_groups(150)
+    network = _network_with_groups(80)
     total = _expected(network)
     worker = workers.start()
     workers.send("objectives.tasks.schedule_due_reports")

@@ -2,12 +2,11 @@
 
 import datetime as dt
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from groups.models import PeerGroup
 from networks.models import Network
 from objectives import services
 from objectives.progress import period_containing
@@ -62,17 +61,23 @@ class Command(BaseCommand):
                     period_start=period.start,
                     period_end=period.end,
                     deliver=deliver,
-                    each=self._bar(f"{network.slug} {period.start}"),
+                    progress=self._bar(f"{network.slug} {period.start}"),
                 )
                 total += created
                 self.stdout.write(f"{network.slug}: {period}: {created} report(s) written.")
         self.stdout.write(self.style.SUCCESS(f"Done: {total} report(s) written."))
 
-    def _bar(self, label: str):  # noqa: ANN202 - returns a wrapper for reports_for_period
-        def wrap(groups: Iterable[PeerGroup]) -> Iterable[PeerGroup]:
-            groups = list(groups)
-            if len(groups) < PROGRESS_BAR_FROM:
-                return groups
-            return tqdm(groups, desc=label, unit="group", file=sys.stderr)
+    def _bar(self, label: str) -> Callable[[int, int], None]:
+        """A progress callback drawing a bar once the period covers many groups."""
+        bar: list[tqdm] = []
 
-        return wrap
+        def progress(done: int, total: int) -> None:
+            if total < PROGRESS_BAR_FROM:
+                return
+            if not bar:
+                bar.append(tqdm(total=total, desc=label, unit="group", file=sys.stderr))
+            bar[0].update(done - bar[0].n)
+            if done >= total:
+                bar[0].close()
+
+        return progress
