@@ -21,5 +21,10 @@ urlpatterns = [
     ),
     path("<slug:group>/members/<int:membership>/role/", views.member_role, name="member_role"),
     path("<slug:group>/invite/", views.invite, name="invite"),
+    path(
+        "<slug:group>/invitations/<int:invitation>/withdraw/",
+        views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
     path("<slug:group>/activities/new/", views.activity_create, name="activity_create"),
 ]

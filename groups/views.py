@@ -28,7 +28,7 @@ from groups.services import (
 )
 from networks.models import Network, User
 from networks.policy import Access, network_access
-from networks.services import invitation_create
+from networks.services import invitation_create, invitation_revoke
 
 PAGE_SIZE = 25
 RECENT_ACTIVITIES = 10
@@ -279,6 +279,23 @@ def invite(request: HttpRequest, network: str, group: str) -> HttpResponse:
         return redirect(group)
     context = _detail_context(request, network, access, group, invite_form=form)
     return render(request, "groups/detail.html", context, status=422)
+
+
+@login_required
+@require_POST
+def invitation_withdraw(
+    request: HttpRequest, network: str, group: str, invitation: int
+) -> HttpResponse:
+    network, access = network_access(request, network)
+    group = _group(network, group)
+    invitation = get_object_or_404(group.invitations, pk=invitation)
+    access.require(access.can_manage_group(group))
+    # A gardener invitation is an appointment: only organisers may take it back.
+    if invitation.role == "gardener":
+        access.require(access.can_create_groups)
+    invitation_revoke(invitation=invitation)
+    messages.success(request, f"Withdrew the invitation to {invitation.email}.")
+    return redirect(group)
 
 
 # Activities

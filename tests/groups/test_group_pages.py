@@ -4,6 +4,7 @@ from django.urls import reverse
 from groups.models import GroupMembership, PeerGroup
 from networks.models import Invitation
 from tests.factories import (
+    InvitationFactory,
     MembershipFactory,
     PeerGroupFactory,
     ProgressReportFactory,
@@ -401,5 +402,54 @@ def test_a_member_may_not_invite(world, as_user):
 def test_inviting_is_404_for_an_outsider(world, as_user):
     response = as_user(world.outsider).post(
         url("invite", world, group="founders"), {"email": "x@example.org"}
+    )
+    assert response.status_code == 404
+
+
+def _group_invitation(world, role: str = "member") -> Invitation:
+    return InvitationFactory(network=world.network, group=world.group, role=role)
+
+
+def test_gardener_withdraws_a_member_invitation(world, as_user):
+    invitation = _group_invitation(world)
+    response = as_user(world.gardener).post(
+        url("invitation_withdraw", world, group="founders", invitation=invitation.pk)
+    )
+    assert response.status_code == 302
+    invitation.refresh_from_db()
+    assert invitation.state == "revoked"
+
+
+def test_a_gardener_may_not_withdraw_a_gardener_invitation(world, as_user):
+    invitation = _group_invitation(world, role="gardener")
+    response = as_user(world.gardener).post(
+        url("invitation_withdraw", world, group="founders", invitation=invitation.pk)
+    )
+    assert response.status_code == 403
+    invitation.refresh_from_db()
+    assert invitation.state == "pending"
+
+
+def test_a_member_may_not_withdraw_invitations(world, as_user):
+    invitation = _group_invitation(world)
+    response = as_user(world.member).post(
+        url("invitation_withdraw", world, group="founders", invitation=invitation.pk)
+    )
+    assert response.status_code == 403
+
+
+def test_withdrawing_another_groups_invitation_is_404(world, as_user):
+    other = PeerGroupFactory(network=world.network, slug="other")
+    invitation = InvitationFactory(network=world.network, group=other)
+    response = as_user(world.organiser).post(
+        url("invitation_withdraw", world, group="founders", invitation=invitation.pk)
+    )
+    assert response.status_code == 404
+
+
+def test_withdrawing_is_404_for_an_outsider(world, as_user):
+    invitation = _group_invitation(world)
+    response = as_user(world.outsider).post(
+        url("invitation_withdraw", world, group="founders", invitation=invitation.pk)
     )
     assert response.status_code == 404

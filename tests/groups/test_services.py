@@ -1,0 +1,71 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from groups.models import Activity, PeerGroup
+from groups.services import activity_save, group_create, member_add
+from objectives.models import Contribution
+from tests.factories import MeasureFactory, ObjectiveFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def new_activity(world) -> Activity:
+    return Activity(
+        group=world.group,
+        kind="meeting_hosted",
+        title="Breakfast",
+        occurred_on=world.network.today(),
+        led_by=world.member,
+    )
+
+
+def test_activity_save_writes_the_activity_participants_and_contributions(world):
+    measure = MeasureFactory(objective=ObjectiveFactory(network=world.network))
+    activity = activity_save(
+        activity=new_activity(world),
+        participants=[world.member],
+        contributions={measure.pk: Decimal("4")},
+    )
+    assert activity.network == world.network
+    assert list(activity.participants.all()) == [world.member]
+    assert Contribution.objects.get().amount == Decimal("4")
+
+
+def test_activity_save_refuses_a_participant_outside_the_group_and_saves_nothing(world):
+    with pytest.raises(ValidationError):
+        activity_save(activity=new_activity(world), participants=[world.outsider], contributions={})
+    assert not Activity.objects.exists()
+
+
+def test_activity_save_refuses_another_networks_measure_and_saves_nothing(world):
+    theirs = MeasureFactory(objective=ObjectiveFactory(network=world.other_network))
+    with pytest.raises(ValidationError):
+        activity_save(
+            activity=new_activity(world), participants=[], contributions={theirs.pk: Decimal("1")}
+        )
+    assert not Activity.objects.exists()
+
+
+def test_activity_save_refuses_negative_amounts(world):
+    measure = MeasureFactory(objective=ObjectiveFactory(network=world.network))
+    with pytest.raises(ValidationError):
+        activity_save(
+            activity=new_activity(world),
+            participants=[],
+            contributions={measure.pk: Decimal("-1")},
+        )
+    assert not Contribution.objects.exists()
+
+
+def test_group_create_refuses_a_taken_slug(world):
+    with pytest.raises(ValidationError):
+        group_create(network=world.network, name="Founders", kind="business")
+    assert PeerGroup.objects.count() == 1
+
+
+def test_member_add_refuses_people_outside_the_network(world):
+    with pytest.raises(ValidationError):
+        member_add(group=world.group, user=UserFactory())
+    assert world.group.memberships.count() == 2
