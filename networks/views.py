@@ -6,7 +6,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -227,6 +227,10 @@ def member(request: HttpRequest, network: str, user: int) -> HttpResponse:
         "joined": joined[:20],
         "joined_count": joined.count(),
         "people_reached": led.aggregate(total=Sum("people_reached"))["total"] or 0,
+        # Counts only: who the clients are stays private to the people on the referral.
+        "referrals": person.referrals_given.filter(network=network).aggregate(
+            given=Count("id"), served=Count("id", filter=Q(served_on__isnull=False))
+        ),
     }
     return render(request, "networks/member.html", context)
 

@@ -7,6 +7,7 @@ from tests.factories import (
     GroupMembershipFactory,
     MembershipFactory,
     PeerGroupFactory,
+    ReferralFactory,
     UserFactory,
 )
 
@@ -178,3 +179,15 @@ def test_profile_leaves_out_another_networks_activities(world, as_user):
     ActivityFactory(group=other_group, led_by=world.member, title="Hilltop secret")
     body = as_user(world.organiser).get(profile(world, world.member)).content.decode()
     assert "Hilltop secret" not in body
+
+
+def test_profile_counts_referrals_made_and_served_without_naming_clients(world, as_user):
+    group = PeerGroupFactory(network=world.network, is_cng=True)
+    served = ReferralFactory(group=group, referrer=world.member, receiver=world.gardener)
+    served.served_on = served.made_on
+    served.save()
+    ReferralFactory(group=group, referrer=world.member, receiver=world.gardener)
+    body = as_user(world.organiser).get(profile(world, world.member)).content.decode()
+    assert "<strong>2</strong> referrals made" in body
+    assert "<strong>1</strong> client served" in body
+    assert served.client.name not in body
