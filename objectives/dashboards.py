@@ -15,13 +15,15 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from groups.models import Activity, GroupMembership, PeerGroup
 from networks.models import Invitation, Membership, Network, User
@@ -42,6 +44,7 @@ Source = Measure.Source
 MONTHS = 12
 TOP_GROUPS = 10
 LIST_LIMIT = 25
+CONSOLE_GROUPS_PER_PAGE = 20
 DASHBOARD_CACHE_SECONDS = 300
 ACTIVE_DAYS = 90
 STALE_CHECK_IN_DAYS = 30
@@ -196,19 +199,26 @@ def _dashboard_cache_key(network: Network, today: dt.date) -> str:
     return f"grove:dashboard:{network.pk}:{today.isoformat()}"
 
 
+def refresh_network_dashboard(network: Network) -> dict[str, Any]:
+    """Compute the dashboard's figures and cache them as rendered HTML.
+
+    The figures are the same for everyone who may see them, so a warm request costs the
+    access check and one cache read. Calling this on a schedule (every few minutes, e.g.
+    from Celery beat) spares the first visitor the cold computation.
+    """
+    today = network.today()
+    data = network_dashboard_data(network, today)
+    body = render_to_string("objectives/_dashboard_network_body.html", data)
+    cached = {"body": mark_safe(body), "computed_at": data["computed_at"]}  # noqa: S308
+    cache.set(_dashboard_cache_key(network, today), cached, DASHBOARD_CACHE_SECONDS)
+    return cached
+
+
 @login_required
 def network_dashboard(request: HttpRequest, network: str) -> HttpResponse:
     network, access = network_access(request, network)
     today = network.today()
-    key = _dashboard_cache_key(network, today)
-    cached = cache.get(key)
-    if cached is None:
-        data = network_dashboard_data(network, today)
-        # The figures are the same for everyone who may see them, so the rendered HTML is
-        # what gets cached: a warm request costs the access check and one cache read.
-        body = render_to_string("objectives/_dashboard_network_body.html", data)
-        cached = {"body": mark_safe(body), "computed_at": data["computed_at"]}  # noqa: S308
-        cache.set(key, cached, DASHBOARD_CACHE_SECONDS)
+    cached = cache.get(_dashboard_cache_key(network, today)) or refresh_network_dashboard(network)
     context = {"network": network, "access": access, "today": today, **cached}
     return render(request, "objectives/dashboard_network.html", context)
 
@@ -515,7 +525,9 @@ def gardener_console(request: HttpRequest, network: str) -> HttpResponse:
     groups = PeerGroup.objects.filter(network=network, archived_at__isnull=True)
     if not access.is_organiser:
         groups = groups.filter(pk__in=access.gardened_group_ids)
-    groups = list(groups)
+    # Organisers see every group: a page of groups at a time keeps the work per request fixed.
+    page = Paginator(groups, CONSOLE_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    groups = list(page.object_list)
     for group in groups:
         group.network = network  # links to each group without a query per group
     group_ids = [g.pk for g in groups]
@@ -580,6 +592,7 @@ def gardener_console(request: HttpRequest, network: str) -> HttpResponse:
         "access": access,
         "period": period,
         "panels": panels,
+        "page": page,
         "today": today,
         "stale_days": STALE_CHECK_IN_DAYS,
     }
@@ -605,6 +618,14 @@ def power_of_two_text(exponent: int, minus: int = 0) -> str:
         power -= 1
     mantissa = value // 10 ** (power - 2)  # three significant digits
     return f"{mantissa // 100}.{mantissa % 100:02d} × 10^{power:,}"
+
+
+def power_html(text: str) -> SafeString:
+    """'1.15 × 10^18' with the exponent set as a superscript."""
+    base, _, power = text.partition("^")
+    if not power:
+        return format_html("{}", text)
+    return format_html("{}<sup>{}</sup>", base, power)
 
 
 def evenness(counts: list[int]) -> float | None:
@@ -671,8 +692,12 @@ def network_value(request: HttpRequest, network: str) -> HttpResponse:
         "access": access,
         "group_count": group_count,
         "group_value": power_of_two_text(group_count),
+        "group_value_html": power_html(power_of_two_text(group_count)),
         "member_count": member_count,
         "subgroups": power_of_two_text(member_count, member_count + 1) if member_count else "0",
+        "subgroups_html": power_html(
+            power_of_two_text(member_count, member_count + 1) if member_count else "0"
+        ),
         "active_count": active_count,
         "active_share": _share(active_count, member_count),
         "active_days": ACTIVE_DAYS,

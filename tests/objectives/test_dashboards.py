@@ -392,6 +392,17 @@ def test_console_shows_gardeners_only_their_groups(world, as_user):
     assert [p["group"] for p in panels] == [world.group]
 
 
+def test_console_pages_through_many_groups(world, as_user):
+    for _ in range(21):
+        PeerGroupFactory(network=world.network)
+    client = as_user(world.organiser)
+    first = client.get(url("console", world))
+    second = client.get(url("console", world) + "?page=2")
+    assert len(first.context["panels"]) == 20
+    assert len(second.context["panels"]) == 2
+    assert "Next groups" in first.content.decode()
+
+
 def test_console_query_count_is_fixed(world, as_user, measures):
     client = as_user(world.organiser)
     populate(world, measures, 2)
@@ -400,7 +411,7 @@ def test_console_query_count_is_fixed(world, as_user, measures):
     populate(world, measures, 12)
     with CaptureQueriesContext(connection) as large:
         client.get(url("console", world))
-    assert len(small) == len(large) == 13
+    assert len(small) == len(large) == 14
 
 
 # ---------------------------------------------------------------- network value
@@ -490,3 +501,14 @@ def test_main_navigation_links_the_dashboards(world, as_user):
 def test_main_navigation_hides_the_console_from_plain_members(world, as_user):
     page = as_user(world.member).get(url("value", world)).content.decode()
     assert f'href="{url("console", world)}"' not in page
+
+
+def test_refreshing_the_dashboard_ahead_serves_visitors_from_the_cache(world, as_user, measures):
+    from objectives.dashboards import refresh_network_dashboard
+
+    refresh_network_dashboard(world.network)
+    client = as_user(world.member)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url("dashboard", world))
+    assert len(queries) == 6
+    assert "Grow the local economy: progress by month" in response.content.decode()
