@@ -191,7 +191,15 @@ class Workers:
         import redis
 
         client = redis.Redis.from_url(self.redis_url)
-        client.delete(self.queue)
+        client.delete(
+            self.queue, f"_kombu.binding.{self.queue}", f"_kombu.binding_permanent.{self.queue}"
+        )
+        # A killed worker leaves its unacknowledged task in kombu's "unacked" hash, to be
+        # restored an hour later into this test's queue; drop it now.
+        for tag, raw in client.hgetall("unacked").items():
+            if self.queue.encode() in raw:
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
         client.close()
         self.sender.close()
 
