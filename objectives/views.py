@@ -5,7 +5,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import F, Model, Prefetch, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -170,11 +171,21 @@ def _measure_cards(network: Network, measures: list[Measure]) -> list[MeasureCar
     manual = [m.pk for m in measures if m.source == Measure.Source.MANUAL]
     recent: dict[int, list[CheckIn]] = {pk: [] for pk in manual}
     if manual:
-        for check_in in CheckIn.objects.filter(measure_id__in=manual).select_related(
-            "group", "recorded_by"
-        ):
-            if len(recent[check_in.measure_id]) < CARD_CHECK_INS:
-                recent[check_in.measure_id].append(check_in)
+        # The latest few per measure in one query, however many readings there are.
+        rank = Window(
+            RowNumber(),
+            partition_by=[F("measure_id")],
+            order_by=[F("recorded_on").desc(), F("id").desc()],
+        )
+        latest = (
+            CheckIn.objects.filter(measure_id__in=manual)
+            .annotate(rank=rank)
+            .filter(rank__lte=CARD_CHECK_INS)
+            .select_related("group", "recorded_by")
+            .order_by("measure_id", "rank")
+        )
+        for check_in in latest:
+            recent[check_in.measure_id].append(check_in)
     cards = []
     for measure in measures:
         parts_raw = sorted(

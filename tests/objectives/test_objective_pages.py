@@ -702,3 +702,41 @@ def test_detail_of_an_objective_without_measures_has_no_chart(world, as_user, ob
     body = as_user(world.member).get(url("detail", world, objective=objective.pk)).content.decode()
     assert "progress by month" not in body
     assert "No measures yet" in body
+
+
+def test_measure_card_shows_the_five_latest_check_ins(world, as_user, measure):
+    for days in range(8):
+        CheckInFactory(
+            measure=measure,
+            value=Decimal(days),
+            recorded_on=TODAY - dt.timedelta(days=days),
+            note=f"Reading {days}",
+        )
+    body = (
+        as_user(world.member)
+        .get(url("detail", world, objective=measure.objective_id))
+        .content.decode()
+    )
+    assert all(f"Reading {d}" in body for d in range(5))
+    assert "Reading 5" not in body
+
+
+@pytest.mark.parametrize("count", [2, 12])
+def test_detail_runs_a_fixed_number_of_queries(
+    world, as_user, django_assert_num_queries, objective, count
+):
+    measures = [MeasureFactory(objective=objective, source="manual") for _ in range(3)]
+    MeasureFactory(objective=objective, source="activity_count")
+    for m in measures:
+        for days in range(count):
+            CheckInFactory(
+                measure=m, group=world.group, recorded_on=TODAY - dt.timedelta(days=days)
+            )
+    client = as_user(world.gardener)
+    client.get(url("detail", world, objective=objective.pk))
+    # session, user, network, membership, group roles, objective, measures; values (manual,
+    # activity count); by group (manual, activity count) and the groups; latest check-ins;
+    # history of the objective and of its measures; the chart (opening values: manual and
+    # activity count, then per month: manual and activity count); the switcher's networks
+    with django_assert_num_queries(20):
+        client.get(url("detail", world, objective=objective.pk))
