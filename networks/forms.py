@@ -1,4 +1,5 @@
 from typing import Any
+from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -128,3 +129,37 @@ class MemberSearchForm(forms.Form):
             attrs={"type": "search", "placeholder": "Name, organisation, sector or expertise"}
         ),
     )
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
+
+
+class NetworkSettingsForm(forms.Form):
+    name = forms.CharField(max_length=120, error_messages={"required": "Give the network a name."})
+    report_cadence = forms.ChoiceField(
+        label="Progress reports",
+        choices=Network.Cadence.choices,
+        help_text="How often every group gets its report. A change applies from the next period.",
+    )
+    time_zone = forms.ChoiceField(
+        help_text="Report periods start at midnight here, and “today” means today here."
+    )
+    tolerance = forms.IntegerField(
+        label="Tolerance (percentage points)",
+        min_value=0,
+        max_value=50,
+        help_text="How far progress may trail the time gone and still be on track; "
+        "up to twice this is at risk, beyond that off track.",
+        error_messages={
+            "min_value": "The tolerance cannot be negative.",
+            "max_value": "Keep the tolerance at 50 points or less, or every measure is on track.",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = _time_zone_choices()
+
+    def clean_name(self) -> str:
+        return _required_text(self.cleaned_data["name"], "Give the network a name.")

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -132,6 +134,19 @@ def network_statement_update(*, network: Network, mission: str, vision: str) -> 
         network.mission = mission
         network.vision = vision
         network.save(update_fields=["mission", "vision"])
+    return network
+
+
+@transaction.atomic
+def network_settings_update(
+    *, network: Network, name: str, report_cadence: str, time_zone: str, tolerance: Decimal
+) -> Network:
+    network.name = name
+    network.report_cadence = report_cadence
+    network.time_zone = time_zone
+    network.tolerance = tolerance
+    network.full_clean(exclude=["slug"])
+    network.save(update_fields=["name", "report_cadence", "time_zone", "tolerance"])
     return network
 
 

@@ -9,6 +9,7 @@ app_name = "networks"
 urlpatterns = [
     path("", views.home_redirect, name="home_redirect"),
     path("n/<slug:network>/mission/edit/", views.mission_edit, name="mission_edit"),
+    path("n/<slug:network>/settings/", views.network_settings, name="settings"),
     path("n/<slug:network>/sound-bites/", views.sound_bites, name="sound_bites"),
     path(
         "n/<slug:network>/sound-bites/<int:bite>/move/",

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from networks.forms import (
     AcceptInvitationForm,
     InvitationForm,
     MemberSearchForm,
+    NetworkSettingsForm,
     SoundBiteForm,
     SoundBiteMoveForm,
     StatementForm,
@@ -28,6 +30,7 @@ from networks.services import (
     invitation_create,
     invitation_resend,
     invitation_revoke,
+    network_settings_update,
     network_statement_update,
     sound_bite_add,
     sound_bite_move,
@@ -151,6 +154,33 @@ def sound_bite_delete_view(request: HttpRequest, network: str, bite: int) -> Htt
         return _sound_bites_response(request, network, access)
     messages.success(request, f"Removed “{bite_obj.text}”.")
     return redirect("networks:sound_bites", network=network.slug)
+
+
+@login_required
+def network_settings(request: HttpRequest, network: str) -> HttpResponse:
+    network, access = network_access(request, network)
+    access.require(access.can_edit_network)
+    initial = {
+        "name": network.name,
+        "report_cadence": network.report_cadence,
+        "time_zone": network.time_zone,
+        "tolerance": int(network.tolerance * 100),
+    }
+    form = NetworkSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        network_settings_update(
+            network=network,
+            name=data["name"],
+            report_cadence=data["report_cadence"],
+            time_zone=data["time_zone"],
+            tolerance=Decimal(data["tolerance"]) / 100,
+        )
+        messages.success(request, "Network settings saved.")
+        return redirect(network)
+    return render(
+        request, "networks/settings.html", {"network": network, "access": access, "form": form}
+    )
 
 
 MEMBERS_PER_PAGE = 24
