@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -29,6 +27,8 @@ def browser() -> Iterator[object]:
         pytest.skip(f"BROWSER TESTS SKIPPED: {reason}.")
     from playwright.sync_api import sync_playwright
 
+    # Only while the browser runs: Django reads the flag at each database call.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
@@ -36,6 +36,7 @@ def browser() -> Iterator[object]:
         )
         yield browser
         browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture
