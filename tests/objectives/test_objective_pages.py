@@ -740,3 +740,10 @@ def test_detail_runs_a_fixed_number_of_queries(
     # activity count, then per month: manual and activity count); the switcher's networks
     with django_assert_num_queries(20):
         client.get(url("detail", world, objective=objective.pk))
+
+
+def test_money_is_written_with_the_currency_first(world, as_user, objective):
+    m = MeasureFactory(objective=objective, unit="£", baseline=0, target=100000)
+    CheckInFactory(measure=m, value=Decimal("49000"))
+    body = as_user(world.member).get(url("detail", world, objective=objective.pk)).content.decode()
+    assert "<strong>£49,000</strong>" in body
