@@ -93,6 +93,9 @@ def mission_edit(request: HttpRequest, network: str) -> HttpResponse:
             # "Cancel" under htmx swaps the read-only section back in.
             return render(request, "networks/home.html#mission", mission_context(network, access))
         form = StatementForm(initial={"mission": network.mission, "vision": network.vision})
+        if request.htmx:
+            # The link that was clicked is gone after the swap: keyboard focus goes here.
+            form.fields["mission"].widget.attrs["autofocus"] = True
     template = "networks/mission_edit.html#form" if request.htmx else "networks/mission_edit.html"
     return render(request, template, {"network": network, "access": access, "form": form})
 

@@ -355,6 +355,9 @@ def checkin_create(request: HttpRequest, network: str, measure: int) -> HttpResp
         groups=_check_in_groups(network, access),
         today=network.today(),
     )
+    if request.htmx and request.method == "GET":
+        # The link that opened the form is swapped away: keyboard focus goes to the form.
+        form.fields["value"].widget.attrs["autofocus"] = True
     saved = False
     if request.method == "POST" and form.is_valid():
         form.save()

@@ -314,3 +314,8 @@ def test_sound_bites_send_anonymous_visitors_to_login(world, as_user):
     response = as_user(None).get(url("sound_bites", world))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_mission_form_opened_by_htmx_takes_the_keyboard_focus(world, as_user):
+    body = as_user(world.organiser).get(url("mission_edit", world), **HX).content.decode()
+    assert "autofocus" in body

@@ -747,3 +747,12 @@ def test_money_is_written_with_the_currency_first(world, as_user, objective):
     CheckInFactory(measure=m, value=Decimal("49000"))
     body = as_user(world.member).get(url("detail", world, objective=objective.pk)).content.decode()
     assert "<strong>£49,000</strong>" in body
+
+
+def test_check_in_form_opened_by_htmx_takes_the_keyboard_focus(world, as_user, measure):
+    body = (
+        as_user(world.gardener)
+        .get(url("checkin_create", world, measure=measure.pk), **HX)
+        .content.decode()
+    )
+    assert "autofocus" in body
