@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:objective>/measures/new/", views.measure_create, name="measure_create"),
     path("measures/<int:measure>/edit/", views.measure_edit, name="measure_edit"),
     path("measures/<int:measure>/check-ins/new/", views.checkin_create, name="checkin_create"),
+    path("measures/<int:measure>/check-ins/", views.checkin_list, name="checkin_list"),
     path("reports/", views.report_list, name="reports"),
     path("reports/<int:report>/", views.report_detail, name="report"),
     path("reports/preferences/", views.report_preferences, name="report_preferences"),

@@ -384,6 +384,28 @@ def checkin_create(request: HttpRequest, network: str, measure: int) -> HttpResp
     return render(request, "objectives/objective_checkin_form.html", context)
 
 
+CHECK_INS_PER_PAGE = 25
+
+
+@login_required
+def checkin_list(request: HttpRequest, network: str, measure: int) -> HttpResponse:
+    """Every reading of a manual measure, newest first."""
+    network, access = network_access(request, network)
+    measure_obj = _measure(network, measure)
+    readings = measure_obj.check_ins.select_related("group", "recorded_by")
+    page = Paginator(readings, CHECK_INS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "network": network,
+        "access": access,
+        "objective": measure_obj.objective,
+        "measure": measure_obj,
+        "page": page,
+        "can_check_in": _can_check_in(access, measure_obj.objective)
+        and measure_obj.source == Measure.Source.MANUAL,
+    }
+    return render(request, "objectives/objective_checkins.html", context)
+
+
 # ---------------------------------------------------------------- history
 
 

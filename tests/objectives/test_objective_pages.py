@@ -756,3 +756,69 @@ def test_check_in_form_opened_by_htmx_takes_the_keyboard_focus(world, as_user, m
         .content.decode()
     )
     assert "autofocus" in body
+
+
+# ---------------------------------------------------------------- check-in history
+
+
+@pytest.mark.parametrize("persona", ["organiser", "gardener", "member", "admin"])
+def test_check_in_history_is_visible_to_everyone_in_the_network(world, as_user, persona, measure):
+    CheckInFactory(measure=measure, note="From the member survey", group=world.group)
+    response = as_user(getattr(world, persona)).get(url("checkin_list", world, measure=measure.pk))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "From the member survey" in body
+    assert "Founders Circle" in body
+
+
+def test_check_in_history_is_404_for_an_outsider(world, as_user, measure):
+    response = as_user(world.outsider).get(url("checkin_list", world, measure=measure.pk))
+    assert response.status_code == 404
+
+
+def test_check_in_history_of_another_networks_measure_is_404(world, as_user):
+    theirs = MeasureFactory(objective=ObjectiveFactory(network=world.other_network))
+    response = as_user(world.organiser).get(url("checkin_list", world, measure=theirs.pk))
+    assert response.status_code == 404
+
+
+def test_check_in_history_sends_anonymous_visitors_to_login(world, as_user, measure):
+    assert as_user(None).get(url("checkin_list", world, measure=measure.pk)).status_code == 302
+
+
+def test_check_in_history_is_paginated_newest_first(world, as_user, measure):
+    for days in range(30):
+        CheckInFactory(
+            measure=measure, note=f"Reading {days:02d}", recorded_on=TODAY - dt.timedelta(days=days)
+        )
+    client = as_user(world.member)
+    first = client.get(url("checkin_list", world, measure=measure.pk)).content.decode()
+    second = client.get(
+        url("checkin_list", world, measure=measure.pk), {"page": 2}
+    ).content.decode()
+    assert "Reading 00" in first and "Reading 29" not in first
+    assert "Reading 29" in second
+
+
+def test_measure_card_links_to_the_full_history(world, as_user, measure):
+    for days in range(6):
+        CheckInFactory(measure=measure, recorded_on=TODAY - dt.timedelta(days=days))
+    body = (
+        as_user(world.member)
+        .get(url("detail", world, objective=measure.objective_id))
+        .content.decode()
+    )
+    assert url("checkin_list", world, measure=measure.pk) in body
+
+
+@pytest.mark.parametrize("count", [2, 40])
+def test_check_in_history_runs_a_fixed_number_of_queries(
+    world, as_user, django_assert_num_queries, measure, count
+):
+    for days in range(count):
+        CheckInFactory(measure=measure, group=world.group, recorded_by=world.organiser)
+    client = as_user(world.member)
+    client.get(url("checkin_list", world, measure=measure.pk))
+    # session, user, network, membership, group roles, measure, count, page, the switcher
+    with django_assert_num_queries(9):
+        client.get(url("checkin_list", world, measure=measure.pk))
