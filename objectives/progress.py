@@ -20,8 +20,19 @@ from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
-from django.db.models.functions import FirstValue, TruncMonth, TruncWeek
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, FirstValue, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from groups.models import Activity
@@ -312,7 +323,14 @@ def _activity_counts(
 def _activity_sums(
     measures: list[Measure], start: dt.date | None, end: dt.date, by: By
 ) -> dict[tuple[int, Any], Decimal]:
-    qs = Contribution.objects.filter(measure_id__in=[m.pk for m in measures]).in_period(start, end)
+    ids = [m.pk for m in measures]
+    networks = {m.objective.network_id for m in measures}
+    if start is None and by is None:
+        return _activity_sums_to(ids, networks, end)
+    # The network filter lets the activities' (network, day) index find the period's rows.
+    qs = Contribution.objects.filter(
+        measure_id__in=ids, activity__network_id__in=networks
+    ).in_period(start, end)
     key_fields: list[Any] = ["measure_id"]
     if by == "group":
         qs = qs.annotate(key=F("activity__group_id"))
@@ -322,6 +340,37 @@ def _activity_sums(
         key_fields.append("key")
     rows = qs.order_by().values(*key_fields).annotate(total=Sum("amount"))
     return {(row["measure_id"], _key(row.get("key"))): row["total"] for row in rows if row["total"]}
+
+
+def _activity_sums_to(
+    ids: list[int], networks: set[int], end: dt.date
+) -> dict[tuple[int, Any], Decimal]:
+    """Everything contributed before `end`: all of it, less what came on or after `end`.
+
+    Reading the measure's contributions alone and joining only the activities after `end`
+    (few, for a period that just closed, none for today) avoids joining all history.
+    """
+    after = (
+        Contribution.objects.filter(
+            measure_id=OuterRef("measure_id"),
+            activity__network_id__in=networks,
+            activity__occurred_on__gte=end,
+        )
+        .order_by()
+        .values("measure_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    rows = (
+        Contribution.objects.filter(measure_id__in=ids)
+        .order_by()
+        .values("measure_id")
+        .annotate(
+            total=Sum("amount")
+            - Coalesce(Subquery(after), Value(ZERO), output_field=DecimalField())
+        )
+    )
+    return {(row["measure_id"], None): row["total"] for row in rows if row["total"]}
 
 
 def _referrals(

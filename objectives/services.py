@@ -228,8 +228,15 @@ def _highlights(
     led = in_period.order_by().values("group_id", "led_by_id").annotate(n=Count("id"))
     for r in led:
         scores.setdefault(r["group_id"], {}).setdefault(r["led_by_id"], [0, 0])[0] = r["n"]
+    # Filtered through the join (not `activity__in=subquery`) so that only the period's
+    # activities are read, by the (network, day) index.
     joined = (
-        Activity.participants.through.objects.filter(activity__in=in_period.values("id"))
+        Activity.participants.through.objects.filter(
+            activity__network=network,
+            activity__occurred_on__gte=period.start,
+            activity__occurred_on__lt=period.end,
+            activity__group_id__in=group_ids,
+        )
         .order_by()
         .values("activity__group_id", "user_id")
         .annotate(n=Count("id"))
