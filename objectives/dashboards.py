@@ -124,13 +124,16 @@ def network_dashboard_data(network: Network, today: dt.date) -> dict[str, Any]:
             for i, month in enumerate(months)
         ]
         lines.append(Series("Expected", expected, dashed=True))
+        # The axis starts with the objective (within the window): no empty months before it.
+        first = started.index(True) if True in started else 0
+        lines = [Series(s.name, s.values[first:], s.dashed, s.colour) for s in lines]
         chart = line_chart(
             title=f"{objective.title}: progress by month",
             description=(
                 f"Progress of each measure toward its target at the end of every month from "
-                f"{labels[0]} to {labels[-1]}, with the expected progress as a dashed line."
+                f"{labels[first]} to {labels[-1]}, with the expected progress as a dashed line."
             ),
-            labels=labels,
+            labels=labels[first:],
             series=lines,
             value_style="percent",
             y_label="Progress",

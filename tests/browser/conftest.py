@@ -5,10 +5,15 @@ from a thread with a running loop unless told it is safe; the test thread only p
 """
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from networks.models import Membership
+from tests.factories import PASSWORD, MembershipFactory, NetworkFactory, UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,3 +98,29 @@ def serious_axe_violations(page, axe_source: str) -> list[dict]:
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def people():
+    """The Riverside network with an organiser, and a gardener and a member yet to be placed."""
+    network = NetworkFactory(name="Riverside Makers", slug="riverside", mission="", vision="")
+    organiser = UserFactory(name="Olive Organiser", email="olive@example.org")
+    gardener = UserFactory(name="Gary Gardener", email="gary@example.org")
+    member = UserFactory(name="Mia Member", email="mia@example.org")
+    MembershipFactory(user=organiser, network=network, role=Membership.Role.ORGANISER)
+    MembershipFactory(user=gardener, network=network)
+    MembershipFactory(user=member, network=network)
+    return network, organiser, gardener, member
+
+
+def label(text: str) -> re.Pattern:
+    """A field's label, with or without the required-field star."""
+    return re.compile(rf"^{re.escape(text)}( \*)?$")
+
+
+def sign_in(page, email: str, landing: str = r"/n/riverside/$") -> None:
+    page.goto("/accounts/login/")
+    page.locator("input[name=username]").fill(email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(landing))

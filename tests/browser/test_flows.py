@@ -11,9 +11,8 @@ from playwright.sync_api import expect
 from groups.models import Activity, GroupMembership
 from networks.models import Membership
 from objectives.models import Contribution, Measure, Objective
-from tests.browser.conftest import PHONE, screenshot, serious_axe_violations
+from tests.browser.conftest import PHONE, label, screenshot, serious_axe_violations, sign_in
 from tests.factories import (
-    PASSWORD,
     ActivityFactory,
     ContributionFactory,
     GroupMembershipFactory,
@@ -23,37 +22,11 @@ from tests.factories import (
     ObjectiveFactory,
     PeerGroupFactory,
     SoundBiteFactory,
-    UserFactory,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MISSION = "Every founder in Riverside finds the help they need within a week."
-
-
-@pytest.fixture
-def people():
-    network = NetworkFactory(name="Riverside Makers", slug="riverside", mission="", vision="")
-    organiser = UserFactory(name="Olive Organiser", email="olive@example.org")
-    gardener = UserFactory(name="Gary Gardener", email="gary@example.org")
-    member = UserFactory(name="Mia Member", email="mia@example.org")
-    MembershipFactory(user=organiser, network=network, role=Membership.Role.ORGANISER)
-    MembershipFactory(user=gardener, network=network)
-    MembershipFactory(user=member, network=network)
-    return network, organiser, gardener, member
-
-
-def label(text: str) -> re.Pattern:
-    """A field's label, with or without the required-field star."""
-    return re.compile(rf"^{re.escape(text)}( \*)?$")
-
-
-def sign_in(page, email: str, landing: str = r"/n/riverside/$") -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=username]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(landing))
 
 
 def test_organiser_sets_up_gardener_logs_in_place_member_sees_progress(

@@ -3,7 +3,7 @@ from django.core.management import call_command
 
 from groups.models import Activity, PeerGroup
 from networks.models import Membership, Network, User
-from objectives.models import CheckIn, Measure, Objective
+from objectives.models import CheckIn, Measure, Objective, ProgressReport
 from referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +63,13 @@ def test_demo_has_referrals_in_every_status(demo):
 
 def test_demo_has_check_ins(demo):
     assert CheckIn.objects.filter(measure__objective__network=demo).count() >= 10
+
+
+def test_demo_has_a_report_for_every_group_and_past_period(demo):
+    periods = set(ProgressReport.objects.filter(network=demo).values_list("period_start"))
+    groups = demo.groups.count()
+    assert len(periods) >= 3
+    assert ProgressReport.objects.filter(network=demo).count() == groups * len(periods)
 
 
 def test_demo_logins_have_their_roles(demo):

@@ -25,11 +25,11 @@ from tests.objectives.conftest import wait_for
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def _network_with_groups(n: int):
+def _network_with_groups(n: int, *, days: int = 45):
     network = NetworkFactory(report_cadence="monthly")
     objective = ObjectiveFactory(
         network=network,
-        starts_on=timezone.localdate() - dt.timedelta(days=45),
+        starts_on=timezone.localdate() - dt.timedelta(days=days),
         due_on=timezone.localdate() + dt.timedelta(days=200),
     )
     MeasureFactory(objective=objective, source="activity_count")
@@ -89,6 +89,26 @@ def test_a_worker_killed_mid_run_loses_nothing(workers):
     assert wait_for(lambda: _reports() == total, timeout=60), f"{_reports()} of {total}"
     per_group = ProgressReport.objects.values("group", "period_start").annotate(n=Count("id"))
     assert {row["n"] for row in per_group} == {1}
+
+
+def test_periods_missed_while_no_worker_ran_are_caught_up(workers):
+    # Four months of objective time; only the oldest period was reported before the
+    # workers went down.
+    network = _network_with_groups(3, days=125)
+    periods = services.periods_due(network)
+    assert len(periods) >= 3
+    oldest = periods[0]
+    services.reports_for_period(
+        network=network, period_start=oldest.start, period_end=oldest.end, deliver=False
+    )
+    assert services.periods_due(network) == periods[1:]
+    workers.start()
+    workers.send("objectives.tasks.schedule_due_reports")
+    total = 3 * len(periods)
+    assert wait_for(lambda: _reports() == total, timeout=30), f"{_reports()} of {total}"
+    reported = set(ProgressReport.objects.values_list("period_start", flat=True))
+    assert reported == {p.start for p in periods}
+    assert services.periods_due(network) == []
 
 
 def test_a_failing_mail_server_is_retried_with_backoff_and_mails_each_person_once(
