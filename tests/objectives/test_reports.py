@@ -390,6 +390,17 @@ def test_report_page_renders_the_snapshot_and_marks_it_read(setup, report, as_us
     assert ReportDelivery.objects.get(user=world.gardener).read_at is None
 
 
+def test_report_page_and_mail_show_days_as_people_write_them(setup, report, as_user):
+    world = setup[0]
+    _prefer(world, world.member, "every")
+    tasks.deliver_report(report.pk)
+    body = as_user(world.member).get(_url("report", world, report=report.pk)).content.decode()
+    assert "20 Mar 2026" in body and "due 31 Dec 2026" in body
+    assert "2026-03-20" not in body
+    assert "20 Mar 2026" in mail.outbox[0].body
+    assert "20 Mar 2026" in mail.outbox[0].alternatives[0][0]
+
+
 def test_report_list_shows_only_visible_reports(world, as_user):
     mine = ProgressReportFactory(group=world.group)
     theirs = ProgressReportFactory(group=PeerGroupFactory(network=world.network))
