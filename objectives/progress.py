@@ -348,29 +348,28 @@ def _activity_sums_to(
     """Everything contributed before `end`: all of it, less what came on or after `end`.
 
     Reading the measure's contributions alone and joining only the activities after `end`
-    (few, for a period that just closed, none for today) avoids joining all history.
+    (few, for a period that just closed, none for today) avoids joining all history. Both
+    sums are subqueries per measure: correlated on the contributions instead, PostgreSQL
+    would run the "after" subquery once per contribution row.
     """
-    after = (
-        Contribution.objects.filter(
-            measure_id=OuterRef("measure_id"),
-            activity__network_id__in=networks,
-            activity__occurred_on__gte=end,
+    contributions = Contribution.objects.filter(measure_id=OuterRef("pk")).order_by()
+    after = contributions.filter(activity__network_id__in=networks, activity__occurred_on__gte=end)
+
+    def total(qs: Any) -> Subquery:
+        return Subquery(
+            qs.values("measure_id").annotate(total=Sum("amount")).values("total"),
+            output_field=DecimalField(),
         )
-        .order_by()
-        .values("measure_id")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
+
     rows = (
-        Contribution.objects.filter(measure_id__in=ids)
+        Measure.objects.filter(pk__in=ids)
         .order_by()
-        .values("measure_id")
         .annotate(
-            total=Sum("amount")
-            - Coalesce(Subquery(after), Value(ZERO), output_field=DecimalField())
+            total=Coalesce(total(contributions), Value(ZERO)) - Coalesce(total(after), Value(ZERO))
         )
+        .values_list("pk", "total")
     )
-    return {(row["measure_id"], None): row["total"] for row in rows if row["total"]}
+    return {(pk, None): value for pk, value in rows if value}
 
 
 def _referrals(
