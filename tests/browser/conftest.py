@@ -124,3 +124,21 @@ def sign_in(page, email: str, landing: str = r"/n/riverside/$") -> None:
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(landing))
+
+
+def photograph_and_check(new_page, email: str, pages: dict[str, str], axe_source: str) -> dict:
+    """Signs in as `email`, photographs each page on desktop and phone, and returns the
+    serious axe violations found on desktop, by page name."""
+    failures = {}
+    for viewport_name, viewport in (("desktop", None), ("phone", PHONE)):
+        page = new_page(viewport)
+        sign_in(page, email)
+        for name, path in pages.items():
+            response = page.goto(path)
+            assert response.status == 200, f"{name}: {response.status}"
+            screenshot(page, f"{name}-{viewport_name}")
+            if viewport_name == "desktop":
+                violations = serious_axe_violations(page, axe_source)
+                if violations:
+                    failures[name] = violations
+    return failures

@@ -13,7 +13,7 @@ from groups.models import Activity
 from objectives import services
 from objectives.models import ProgressReport
 from referrals.models import Referral
-from tests.browser.conftest import PHONE, screenshot, serious_axe_violations, sign_in
+from tests.browser.conftest import photograph_and_check, screenshot, sign_in
 from tests.factories import (
     ActivityFactory,
     CheckInFactory,
@@ -110,18 +110,7 @@ def test_dashboards_draw_labelled_charts_without_serious_accessibility_violation
     new_page, network_with_history, axe_source, csp_violations
 ):
     network, organiser, gardener, member = network_with_history
-    failures = {}
-    for viewport_name, viewport in (("desktop", None), ("phone", PHONE)):
-        page = new_page(viewport)
-        sign_in(page, gardener.email)
-        for name, path in DASHBOARDS.items():
-            response = page.goto(path)
-            assert response.status == 200, name
-            screenshot(page, f"{name}-{viewport_name}")
-            if viewport_name == "desktop":
-                violations = serious_axe_violations(page, axe_source)
-                if violations:
-                    failures[name] = violations
+    failures = photograph_and_check(new_page, gardener.email, DASHBOARDS, axe_source)
     assert failures == {}
     assert csp_violations == []
 

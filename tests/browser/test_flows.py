@@ -11,7 +11,13 @@ from playwright.sync_api import expect
 from groups.models import Activity, GroupMembership
 from networks.models import Membership
 from objectives.models import Contribution, Measure, Objective
-from tests.browser.conftest import PHONE, label, screenshot, serious_axe_violations, sign_in
+from tests.browser.conftest import (
+    label,
+    photograph_and_check,
+    screenshot,
+    serious_axe_violations,
+    sign_in,
+)
 from tests.factories import (
     ActivityFactory,
     ContributionFactory,
@@ -194,17 +200,7 @@ def test_main_pages_have_no_serious_accessibility_violations_and_are_photographe
     new_page, busy_network, axe_source, csp_violations
 ):
     network, organiser, gardener, member = busy_network
-    failures = {}
-    for viewport_name, viewport in (("desktop", None), ("phone", PHONE)):
-        page = new_page(viewport)
-        sign_in(page, gardener.email)
-        for name, path in MAIN_PAGES.items():
-            page.goto(path)
-            screenshot(page, f"{name}-{viewport_name}")
-            if viewport_name == "desktop":
-                violations = serious_axe_violations(page, axe_source)
-                if violations:
-                    failures[name] = violations
+    failures = photograph_and_check(new_page, gardener.email, MAIN_PAGES, axe_source)
     # What a new organiser first sees: no groups yet, and a filter that matches nothing.
     fresh = NetworkFactory(name="Hilltop Guild", slug="hilltop")
     MembershipFactory(user=organiser, network=fresh, role=Membership.Role.ORGANISER)
