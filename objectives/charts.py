@@ -295,7 +295,10 @@ def line_chart(
     high = max([*known, 1.0 if value_style == "percent" else 0.0]) or 1.0
     ticks = nice_ticks(low, high)
     low, high = ticks[0], ticks[-1]
-    legend_h = 24
+    # Legend rows that wrap add to the chart's height rather than overlap the plot.
+    rows = _legend([{"name": s.name} for s in series], MARGIN_LEFT)
+    legend_h = rows[-1]["y"] - MARGIN_TOP + 24 if rows else 24
+    height += legend_h - 24
     plot_top, plot_bottom = MARGIN_TOP + legend_h, height - 40
     plot_left, plot_right = MARGIN_LEFT, WIDTH - MARGIN_RIGHT
     n = len(labels)

@@ -63,6 +63,26 @@ def test_line_chart_draws_the_expected_line_dashed():
     assert not lines[0].get("stroke-dasharray")
 
 
+def test_a_legend_that_wraps_pushes_the_plot_down_instead_of_overlapping_it():
+    names = ["Activities led", "Activities joined", "Referrals given", "Referrals received"]
+    svg = _svg(
+        line_chart(
+            title="My contribution by month",
+            description="Four series with long names.",
+            labels=LABELS,
+            series=[Series(name, [1, 2, 3]) for name in names],
+        )
+    )
+    legend_bottom = max(
+        float(t.get("y")) for t in svg.find(f"{SVG}g[@class='chart-legend']").iter(f"{SVG}text")
+    )
+    top_tick = min(
+        float(t.get("y1")) for t in svg.find(f"{SVG}g[@class='chart-grid']").iter(f"{SVG}line")
+    )
+    assert legend_bottom + 6 < top_tick
+    assert float(svg.get("viewBox").split()[3]) > 260
+
+
 def test_line_chart_leaves_gaps_for_missing_values():
     html = line_chart(title="t", description="d", labels=LABELS, series=[Series("a", [None, 1, 2])])
     assert len(list(_svg(html).iter(f"{SVG}circle"))) == 2
