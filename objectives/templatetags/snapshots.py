@@ -10,8 +10,10 @@ register = template.Library()
 @register.filter
 def isodate(value: str | dt.date | None) -> dt.date | None:
     """'2026-10-29' -> date(2026, 10, 29), so the `date` filter can format it."""
-    if isinstance(value, dt.date) or not value:
-        return value or None
+    if not value:
+        return None
+    if isinstance(value, dt.date):
+        return value
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
