@@ -7,6 +7,7 @@ The network dashboard aggregates over every activity of the network, so its figu
 cached for a few minutes per network and day; the page says when they were computed.
 """
 
+import dataclasses
 import datetime as dt
 import math
 from collections import Counter, defaultdict
@@ -126,7 +127,7 @@ def network_dashboard_data(network: Network, today: dt.date) -> dict[str, Any]:
         lines.append(Series("Expected", expected, dashed=True))
         # The axis starts with the objective (within the window): no empty months before it.
         first = started.index(True) if True in started else 0
-        lines = [Series(s.name, s.values[first:], s.dashed, s.colour) for s in lines]
+        lines = [dataclasses.replace(s, values=s.values[first:]) for s in lines]
         chart = line_chart(
             title=f"{objective.title}: progress by month",
             description=(

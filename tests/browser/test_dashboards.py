@@ -43,10 +43,12 @@ def network_with_history(people):
         due_on=today + dt.timedelta(days=200),
     )
     reached = MeasureFactory(
-        objective=objective, name="Founders reached", unit="people", target=Decimal("400")
+        objective=objective,
+        name="Founders reached",
+        unit="people",
+        target=Decimal("400"),
+        source="activity_sum",
     )
-    reached.source = "activity_sum"
-    reached.save()
     income = MeasureFactory(
         objective=ObjectiveFactory(
             network=network,

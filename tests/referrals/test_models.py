@@ -12,33 +12,29 @@ pytestmark = pytest.mark.django_db
 MAY_1, MAY_9, MAY_20 = dt.date(2026, 5, 1), dt.date(2026, 5, 9), dt.date(2026, 5, 20)
 
 
-def test_serving_stamps_the_day_served():
+def _moved(*moves: tuple[str, dt.date]) -> tuple:
+    """(status, served on, closed on) of a referral made on 1 May after the given moves."""
     referral = ReferralFactory(made_on=MAY_1)
-    referral.change_status(Referral.Status.SERVED, by=referral.referrer, on=MAY_9)
+    for status, day in moves:
+        referral.change_status(status, by=referral.referrer, on=day)
     referral.refresh_from_db()
-    assert (referral.status, referral.served_on, referral.closed_on) == ("served", MAY_9, None)
+    return referral.status, referral.served_on, referral.closed_on
+
+
+def test_serving_stamps_the_day_served():
+    assert _moved(("served", MAY_9)) == ("served", MAY_9, None)
 
 
 def test_closing_stamps_the_day_closed_and_keeps_the_day_served():
-    referral = ReferralFactory(made_on=MAY_1)
-    referral.change_status(Referral.Status.SERVED, by=referral.referrer, on=MAY_9)
-    referral.change_status(Referral.Status.CLOSED, by=referral.referrer, on=MAY_20)
-    referral.refresh_from_db()
-    assert (referral.served_on, referral.closed_on) == (MAY_9, MAY_20)
+    assert _moved(("served", MAY_9), ("closed", MAY_20)) == ("closed", MAY_9, MAY_20)
 
 
 def test_closing_an_unserved_referral_counts_it_served_that_day():
-    referral = ReferralFactory(made_on=MAY_1)
-    referral.change_status(Referral.Status.CLOSED, by=referral.referrer, on=MAY_20)
-    referral.refresh_from_db()
-    assert (referral.served_on, referral.closed_on) == (MAY_20, MAY_20)
+    assert _moved(("closed", MAY_20)) == ("closed", MAY_20, MAY_20)
 
 
 def test_accepting_stamps_no_day():
-    referral = ReferralFactory(made_on=MAY_1)
-    referral.change_status(Referral.Status.ACCEPTED, by=referral.receiver, on=MAY_9)
-    referral.refresh_from_db()
-    assert (referral.status, referral.served_on, referral.closed_on) == ("accepted", None, None)
+    assert _moved(("accepted", MAY_9)) == ("accepted", None, None)
 
 
 def test_each_change_is_recorded_with_who_made_it():
