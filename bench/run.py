@@ -102,7 +102,7 @@ def child_report(start: str, end: str) -> None:
     """Runs in a fresh process so its peak RSS is the report job's alone."""
     setup_django()
     from networks.models import Network
-    from objectives.progress import ReportPeriod
+    from objectives.figures import ReportPeriod
 
     network = Network.objects.get(slug=SLUG)
     period = ReportPeriod(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
@@ -386,7 +386,7 @@ def main() -> None:
 
     from groups.models import Activity, PeerGroup
     from networks.models import Membership, Network
-    from objectives.progress import last_closed_period, period_containing
+    from objectives.figures import last_closed_period, period_containing
     from objectives.services import reports_for_period
     from referrals.models import Referral
 

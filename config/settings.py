@@ -73,6 +73,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "networks.context_processors.networks",
             ],
+            # Figures are formatted the same on every page and in every mail.
+            "builtins": ["networks.templatetags.grove"],
         },
     }
 ]

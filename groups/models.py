@@ -3,10 +3,40 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from networks.models import Network
+
+
+def _count(qs: models.QuerySet) -> Coalesce:
+    counted = qs.order_by().values("group").annotate(n=models.Count("pk")).values("n")
+    return Coalesce(models.Subquery(counted, output_field=models.IntegerField()), 0)
+
+
+class PeerGroupQuerySet(models.QuerySet["PeerGroup"]):
+    def active(self) -> "PeerGroupQuerySet":
+        """Groups not archived: the ones pages list and people join."""
+        return self.filter(archived_at__isnull=True)
+
+    def with_counts(self) -> "PeerGroupQuerySet":
+        """`member_count` and `activity_count`, each its own subquery: counting both
+        relations in one join would multiply memberships by activities."""
+        members = GroupMembership.objects.filter(group=models.OuterRef("pk"))
+        activities = Activity.objects.filter(group=models.OuterRef("pk"))
+        return self.annotate(
+            member_count=_count(members), activity_count=_count(activities)
+        )
+
+    def with_gardeners(self) -> "PeerGroupQuerySet":
+        """Each group's gardener memberships (with users) as `gardener_memberships`."""
+        gardeners = GroupMembership.objects.filter(
+            role=GroupMembership.Role.GARDENER
+        ).select_related("user")
+        return self.prefetch_related(
+            models.Prefetch("memberships", gardeners, to_attr="gardener_memberships")
+        )
 
 
 class PeerGroup(models.Model):
@@ -36,6 +66,8 @@ class PeerGroup(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PeerGroupQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

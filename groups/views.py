@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -91,17 +90,7 @@ def _save_activity(form: ActivityForm, activity: Activity) -> bool:
 @require_GET
 def group_list(request: HttpRequest, network: str) -> HttpResponse:
     network, access = network_access(request, network)
-    gardeners = GroupMembership.objects.filter(role=GroupMembership.Role.GARDENER).select_related(
-        "user"
-    )
-    groups = (
-        network.groups.filter(archived_at__isnull=True)
-        .annotate(
-            member_count=Count("memberships", distinct=True),
-            activity_count=Count("activities", distinct=True),
-        )
-        .prefetch_related(Prefetch("memberships", gardeners, to_attr="gardener_memberships"))
-    )
+    groups = network.groups.active().with_counts().with_gardeners()
     return render(
         request,
         "groups/list.html",
@@ -138,7 +127,7 @@ def group_create_view(request: HttpRequest, network: str) -> HttpResponse:
 def group_edit(request: HttpRequest, network: str, group: str) -> HttpResponse:
     network, access = network_access(request, network)
     group = _group(network, group)
-    access.require(access.can_create_groups)
+    access.require(access.can_edit_group(group))
     form = GroupForm(request.POST or None, instance=group, network=network)
     if request.method == "POST" and form.is_valid():
         group = form.save()
@@ -165,7 +154,7 @@ def _detail_context(
         "group": group,
         "memberships": group.memberships.select_related("user").order_by("-role", "user__name"),
         "can_manage": manage,
-        "can_appoint": access.can_create_groups,
+        "can_appoint": access.can_appoint_gardener,
         "can_log": access.can_log_activity(group),
         "activities": _recent_activities(group, access),
         "reports": group.reports.order_by("-period_start")[:12]
@@ -174,10 +163,10 @@ def _detail_context(
     }
     if manage:
         context["member_form"] = forms.get("member_form") or MemberAddForm(
-            group=group, can_appoint=access.can_create_groups
+            group=group, can_appoint=access.can_appoint_gardener
         )
         context["invite_form"] = forms.get("invite_form") or GroupInvitationForm(
-            can_appoint=access.can_create_groups
+            can_appoint=access.can_appoint_gardener
         )
         context["invitations"] = group.invitations.select_related("invited_by")[:50]
     if context["can_log"]:
@@ -213,7 +202,7 @@ def member_add_view(request: HttpRequest, network: str, group: str) -> HttpRespo
     network, access = network_access(request, network)
     group = _group(network, group)
     access.require(access.can_manage_group(group))
-    form = MemberAddForm(request.POST, group=group, can_appoint=access.can_create_groups)
+    form = MemberAddForm(request.POST, group=group, can_appoint=access.can_appoint_gardener)
     if form.is_valid():
         role = form.cleaned_data.get("role") or GroupMembership.Role.MEMBER
         member_add(group=group, user=form.cleaned_data["user"], role=role)
@@ -231,10 +220,7 @@ def member_remove_view(
     network, access = network_access(request, network)
     group = _group(network, group)
     membership = get_object_or_404(group.memberships.select_related("user"), pk=membership)
-    access.require(access.can_manage_group(group))
-    # Removing a gardener is appointing: organisers only.
-    if membership.role == GroupMembership.Role.GARDENER:
-        access.require(access.can_create_groups)
+    access.require(access.can_remove_member(group, membership))
     member_remove(membership=membership)
     messages.success(request, f"Removed {membership.user} from {group.name}.")
     return redirect(group)
@@ -246,7 +232,7 @@ def member_role(request: HttpRequest, network: str, group: str, membership: int)
     network, access = network_access(request, network)
     group = _group(network, group)
     membership = get_object_or_404(group.memberships.select_related("user"), pk=membership)
-    access.require(access.can_create_groups)
+    access.require(access.can_appoint_gardener)
     role = request.POST.get("role")
     if role not in GroupMembership.Role.values:
         messages.error(request, "Choose gardener or member.")
@@ -265,7 +251,7 @@ def invite(request: HttpRequest, network: str, group: str) -> HttpResponse:
     network, access = network_access(request, network)
     group = _group(network, group)
     access.require(access.can_manage_group(group))
-    form = GroupInvitationForm(request.POST, can_appoint=access.can_create_groups)
+    form = GroupInvitationForm(request.POST, can_appoint=access.can_appoint_gardener)
     if form.is_valid():
         email = form.cleaned_data["email"]
         invitation_create(
@@ -289,10 +275,7 @@ def invitation_withdraw(
     network, access = network_access(request, network)
     group = _group(network, group)
     invitation = get_object_or_404(group.invitations, pk=invitation)
-    access.require(access.can_manage_group(group))
-    # A gardener invitation is an appointment: only organisers may take it back.
-    if invitation.role == "gardener":
-        access.require(access.can_create_groups)
+    access.require(access.can_withdraw_invitation(group, invitation))
     invitation_revoke(invitation=invitation)
     messages.success(request, f"Withdrew the invitation to {invitation.email}.")
     return redirect(group)

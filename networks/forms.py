@@ -4,7 +4,7 @@ from zoneinfo import available_timezones
 from django import forms
 from django.contrib.auth import password_validation
 
-from networks.models import Invitation, Network
+from networks.models import CURRENCIES, Invitation, Network
 
 
 class AcceptInvitationForm(forms.Form):
@@ -144,6 +144,11 @@ class NetworkSettingsForm(forms.Form):
     )
     time_zone = forms.ChoiceField(
         help_text="Report periods start at midnight here, and “today” means today here."
+    )
+    currency = forms.ChoiceField(
+        choices=CURRENCIES,
+        required=False,
+        help_text="Written before money figures, such as referrals' closed value.",
     )
     tolerance = forms.IntegerField(
         label="Tolerance (percentage points)",

@@ -73,6 +73,16 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a time zone name such as Europe/London.")
 
 
+CURRENCIES = [
+    ("£", "£ pound"),
+    ("€", "€ euro"),
+    ("$", "$ dollar"),
+    ("¥", "¥ yen or yuan"),
+    ("₹", "₹ rupee"),
+    ("CHF", "CHF Swiss franc"),
+]
+
+
 class Network(models.Model):
     class Cadence(models.TextChoices):
         WEEKLY = "weekly", "Weekly"
@@ -94,6 +104,12 @@ class Network(models.Model):
         default=0.10,
         help_text="How far (as a share, 0.10 = 10 points) progress may trail the expected "
         "progress and still count as on track; twice this is at risk.",
+    )
+    currency = models.CharField(
+        max_length=4,
+        choices=CURRENCIES,
+        default="£",
+        help_text="Written before money figures, such as referrals' closed value: £49,000.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

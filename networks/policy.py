@@ -85,12 +85,55 @@ class Access:
         return self.is_organiser
 
     @property
+    def can_appoint_gardener(self) -> bool:
+        """Make a member a gardener, or invite someone as one."""
+        return self.is_organiser
+
+    @property
     def gardened_group_ids(self) -> set[int]:
         return {gid for gid, role in self.group_roles.items() if role == GARDENER}
 
     @property
-    def can_record_check_ins(self) -> bool:
+    def can_use_console(self) -> bool:
+        """The gardener's console: organisers (every group) and gardeners (their own)."""
         return self.is_organiser or bool(self.gardened_group_ids)
+
+    def console_groups(self, groups: QuerySet) -> QuerySet:
+        """The groups the console shows this person, from the network's groups."""
+        return groups if self.is_organiser else groups.filter(pk__in=self.gardened_group_ids)
+
+    # check-ins: manual readings of a measure
+    @property
+    def can_record_check_ins(self) -> bool:
+        """Record readings at all: organisers, and gardeners for their own groups."""
+        return self.is_organiser or bool(self.gardened_group_ids)
+
+    @property
+    def can_record_network_reading(self) -> bool:
+        """A reading for the whole network (no group) sets the network's figure: organisers
+        only. A gardener's reading is always their own group's part."""
+        return self.is_organiser
+
+    def can_check_in(self, measure: Any) -> bool:
+        """Record a reading of this measure: a manual measure of an active objective."""
+        objective = measure.objective
+        return (
+            objective.network_id == self.network.id
+            and self.can_record_check_ins
+            and objective.archived_at is None
+            and measure.source == "manual"
+        )
+
+    def check_in_groups(self, groups: QuerySet) -> QuerySet:
+        """The groups this person may record a reading for, from the network's groups."""
+        return groups if self.is_organiser else groups.filter(pk__in=self.gardened_group_ids)
+
+    def visible_reports(self, reports: QuerySet) -> QuerySet:
+        """Of the network's progress reports, those this person may read: organisers every
+        one, everyone else their own groups' reports."""
+        if self.can_see_all_reports:
+            return reports
+        return reports.filter(group_id__in=list(self.group_roles))
 
     # group level: `group` is anything with `id` and `network_id`
     def _own(self, obj: Any) -> bool:
@@ -102,9 +145,25 @@ class Access:
     def gardens(self, group: Any) -> bool:
         return self._own(group) and self.group_roles.get(group.id) == GARDENER
 
+    def can_edit_group(self, group: Any) -> bool:
+        """Rename the group, change its kind, purpose and CNG flag, archive it."""
+        return self._own(group) and self.is_organiser
+
     def can_manage_group(self, group: Any) -> bool:
         """Add and remove members, invite, edit any of the group's activities."""
         return self._own(group) and (self.is_organiser or self.gardens(group))
+
+    def can_remove_member(self, group: Any, membership: Any) -> bool:
+        """Gardeners remove members; removing a gardener is an appointment: organisers."""
+        if membership.role == GARDENER:
+            return self._own(group) and self.can_appoint_gardener
+        return self.can_manage_group(group)
+
+    def can_withdraw_invitation(self, group: Any, invitation: Any) -> bool:
+        """A gardener invitation is an appointment: only organisers take it back."""
+        if invitation.role == GARDENER:
+            return self._own(group) and self.can_appoint_gardener
+        return self.can_manage_group(group)
 
     def can_log_activity(self, group: Any) -> bool:
         return self._own(group) and (self.is_organiser or self.in_group(group))

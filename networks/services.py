@@ -139,14 +139,21 @@ def network_statement_update(*, network: Network, mission: str, vision: str) -> 
 
 @transaction.atomic
 def network_settings_update(
-    *, network: Network, name: str, report_cadence: str, time_zone: str, tolerance: Decimal
+    *,
+    network: Network,
+    name: str,
+    report_cadence: str,
+    time_zone: str,
+    tolerance: Decimal,
+    currency: str | None = None,
 ) -> Network:
     network.name = name
     network.report_cadence = report_cadence
     network.time_zone = time_zone
     network.tolerance = tolerance
+    network.currency = currency or network.currency
     network.full_clean(exclude=["slug"])
-    network.save(update_fields=["name", "report_cadence", "time_zone", "tolerance"])
+    network.save(update_fields=["name", "report_cadence", "time_zone", "tolerance", "currency"])
     return network
 
 

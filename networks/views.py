@@ -167,6 +167,7 @@ def network_settings(request: HttpRequest, network: str) -> HttpResponse:
         "name": network.name,
         "report_cadence": network.report_cadence,
         "time_zone": network.time_zone,
+        "currency": network.currency,
         "tolerance": int(network.tolerance * 100),
     }
     form = NetworkSettingsForm(request.POST or None, initial=initial)
@@ -177,6 +178,7 @@ def network_settings(request: HttpRequest, network: str) -> HttpResponse:
             name=data["name"],
             report_cadence=data["report_cadence"],
             time_zone=data["time_zone"],
+            currency=data["currency"],
             tolerance=Decimal(data["tolerance"]) / 100,
         )
         messages.success(request, "Network settings saved.")

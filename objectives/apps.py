@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class ObjectivesConfig(AppConfig):
     name = "objectives"
+
+    def ready(self) -> None:
+        from objectives import signals
+
+        signals.connect()

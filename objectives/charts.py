@@ -8,14 +8,21 @@ Each chart is a <figure> with a titled, described `role="img"` SVG and the same 
 as a table under a <details>, so screen readers and keyboard users get the data too.
 """
 
+import datetime as dt
 import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
+from typing import TYPE_CHECKING
 
 from django.utils.safestring import SafeString, mark_safe
+
+from objectives.figures import period_after, progress_of
+
+if TYPE_CHECKING:
+    from objectives.models import Objective
 
 # Okabe-Ito, readable for the common colour-vision deficiencies, then two darker extras.
 PALETTE = [
@@ -473,3 +480,49 @@ def stacked_bar_chart(
         "empty": not any(totals),
     }
     return _render_stacked(context)
+
+
+def progress_chart(
+    objective: "Objective",
+    series: dict[int, list[tuple[dt.date, Decimal]]],
+    *,
+    today: dt.date,
+) -> SafeString | None:
+    """The objective's chart: each measure's progress at the end of every month of
+    `series` (from figures.measure_series) since the objective began, against the expected
+    progress as a dashed line. None before the objective starts or without measures."""
+    measures = list(objective.measures.all())
+    if not measures or today < objective.starts_on:
+        return None
+    months = [
+        month
+        for month, _ in series[measures[0].pk]
+        if period_after(month, "month") > objective.starts_on
+    ]
+    skip = len(series[measures[0].pk]) - len(months)
+    lines = [
+        Series(
+            m.name,
+            [progress_of(m, value) for _, value in series[m.pk][skip:]],
+            colour=PALETTE[i % len(PALETTE)],
+        )
+        for i, m in enumerate(measures)
+    ]
+    month_ends = [
+        min(period_after(month, "month") - dt.timedelta(days=1), today) for month in months
+    ]
+    lines.append(
+        Series("Expected", [objective.expected_progress(d) for d in month_ends], dashed=True)
+    )
+    labels = [f"{m:%b %Y}" for m in months]
+    return line_chart(
+        title=f"{objective.title}: progress by month",
+        description=(
+            f"Progress of each measure toward its target at the end of every month from "
+            f"{labels[0]} to {labels[-1]}, with the expected progress as a dashed line."
+        ),
+        labels=labels,
+        series=lines,
+        value_style="percent",
+        y_label="Progress",
+    )

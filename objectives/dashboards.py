@@ -7,7 +7,6 @@ The network dashboard aggregates over every activity of the network, so its figu
 cached for a few minutes per network and day; the page says when they were computed.
 """
 
-import dataclasses
 import datetime as dt
 import math
 from collections import Counter, defaultdict
@@ -17,7 +16,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncMonth
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -27,46 +26,32 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from groups.models import Activity, GroupMembership, PeerGroup
+from networks.formatting import quantity
 from networks.models import Invitation, Membership, Network, User
 from networks.policy import network_access
-from objectives.charts import PALETTE, Series, bar_chart, line_chart, stacked_bar_chart
-from objectives.models import CheckIn, Contribution, Measure, Objective, ProgressReport
-from objectives.progress import (
-    measure_progress,
-    measure_series,
-    measure_values_by_group,
-    objective_progress,
-    period_containing,
-    progress_of,
+from objectives import figures
+from objectives.charts import (
+    PALETTE,
+    Series,
+    bar_chart,
+    line_chart,
+    progress_chart,
+    stacked_bar_chart,
 )
-from referrals.models import Referral, Touchpoint
+from objectives.models import CheckIn, Measure, Objective, ProgressReport
+from referrals.models import Referral
 
 Source = Measure.Source
 MONTHS = 12
 TOP_GROUPS = 10
 LIST_LIMIT = 25
 CONSOLE_GROUPS_PER_PAGE = 20
-DASHBOARD_CACHE_SECONDS = 300
+# The cache is cleared by every write that changes a figure (objectives.signals); the
+# timeout only bounds how long an unvisited network's entry stays in memory.
+DASHBOARD_CACHE_SECONDS = 24 * 60 * 60
 ACTIVE_DAYS = 90
 STALE_CHECK_IN_DAYS = 30
-DONE = (Referral.Status.SERVED, Referral.Status.CLOSED)
-SETTLED = (*DONE, Referral.Status.DECLINED)
-KIND_LABELS = dict(Activity.Kind.choices)
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def _month_starts(today: dt.date, count: int = MONTHS) -> list[dt.date]:
-    """First days of the last `count` months, oldest first, ending with today's month."""
-    months = [today.replace(day=1)]
-    while len(months) < count:
-        months.append((months[-1] - dt.timedelta(days=1)).replace(day=1))
-    return months[::-1]
-
-
-def _next_month(first: dt.date) -> dt.date:
-    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+KIND_LABELS = figures.KIND_LABELS
 
 
 def _label(month: dt.date) -> str:
@@ -78,10 +63,6 @@ def _day(value: Any) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _share(part: int | float, whole: int | float) -> float | None:
-    return part / whole if whole else None
-
-
 def _objectives(network: Network) -> list[Objective]:
     return list(Objective.objects.filter(network=network).active().prefetch_related("measures"))
 
@@ -89,72 +70,23 @@ def _objectives(network: Network) -> list[Objective]:
 # ---------------------------------------------------------------- network dashboard
 
 
-def network_dashboard_data(network: Network, today: dt.date) -> dict[str, Any]:
-    """Everything the network dashboard shows; plain data, so it can be cached."""
-    objectives = _objectives(network)
-    measures = [m for o in objectives for m in o.measures.all()]
-    months = _month_starts(today)
-    labels = [_label(m) for m in months]
-    end = today + dt.timedelta(days=1)
-    series = measure_series(measures, start=months[0], end=end, period="month") if measures else {}
-
-    cards = []
-    for index, objective in enumerate(objectives):
-        own = list(objective.measures.all())
-        current = [
-            measure_progress(m, series[m.pk][-1][1], on=today, tolerance=network.tolerance)
-            for m in own
-        ]
-        progress = objective_progress(objective, current, on=today, tolerance=network.tolerance)
-        started = [_next_month(month) > objective.starts_on for month in months]
-        lines = [
-            Series(
-                f"{m.name}",
-                [
-                    progress_of(m, value) if started[i] else None
-                    for i, (_, value) in enumerate(series[m.pk])
-                ],
-                colour=PALETTE[(index + j) % len(PALETTE)],
-            )
-            for j, m in enumerate(own)
-        ]
-        expected = [
-            objective.expected_progress(min(_next_month(month) - dt.timedelta(days=1), today))
-            if started[i]
-            else None
-            for i, month in enumerate(months)
-        ]
-        lines.append(Series("Expected", expected, dashed=True))
-        # The axis starts with the objective (within the window): no empty months before it.
-        first = started.index(True) if True in started else 0
-        lines = [dataclasses.replace(s, values=s.values[first:]) for s in lines]
-        chart = line_chart(
-            title=f"{objective.title}: progress by month",
-            description=(
-                f"Progress of each measure toward its target at the end of every month from "
-                f"{labels[first]} to {labels[-1]}, with the expected progress as a dashed line."
-            ),
-            labels=labels[first:],
-            series=lines,
-            value_style="percent",
-            y_label="Progress",
-        )
-        cards.append({"progress": progress, "chart": chart})
-
+def _contribution_charts(
+    network: Network, measures: list[Measure], end: dt.date
+) -> list[SafeString]:
     group_names = dict(PeerGroup.objects.filter(network=network).values_list("id", "name"))
-    by_group = measure_values_by_group(measures, end=end) if measures else {}
+    by_group = figures.measure_values_by_group(measures, end=end) if measures else {}
     per_measure: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
     for (measure_id, group_id), value in by_group.items():
         if group_id in group_names and value:
             per_measure[measure_id].append((group_names[group_id], value))
-    contribution_charts = []
+    charts = []
     for index, measure in enumerate(measures):
         rows = sorted(per_measure.get(measure.pk, []), key=lambda r: (-r[1], r[0]))
         if not rows:
             continue
         top = rows[:TOP_GROUPS]
         unit = f" ({measure.unit})" if measure.unit else ""
-        contribution_charts.append(
+        charts.append(
             bar_chart(
                 title=f"{measure.name}{unit}: contribution by group",
                 description=(
@@ -166,7 +98,10 @@ def network_dashboard_data(network: Network, today: dt.date) -> dict[str, Any]:
                 colour=PALETTE[index % len(PALETTE)],
             )
         )
+    return charts
 
+
+def _activity_chart(network: Network, months: list[dt.date], end: dt.date) -> dict[str, Any]:
     kind_counts: dict[tuple[dt.date, str], int] = {}
     rows = (
         Activity.objects.for_network(network)
@@ -179,7 +114,8 @@ def network_dashboard_data(network: Network, today: dt.date) -> dict[str, Any]:
     for row in rows:
         kind_counts[(_day(row["month"]), row["kind"])] = row["n"]
     kinds = [k for k, _ in Activity.Kind.choices if any(key[1] == k for key in kind_counts)]
-    activity_chart = stacked_bar_chart(
+    labels = [_label(m) for m in months]
+    chart = stacked_bar_chart(
         title="Activities by kind and month",
         description=(
             f"How many activities of each kind the network's groups logged each month from "
@@ -190,31 +126,82 @@ def network_dashboard_data(network: Network, today: dt.date) -> dict[str, Any]:
             Series(KIND_LABELS[k], [kind_counts.get((m, k), 0) for m in months]) for k in kinds
         ],
     )
+    return {"activity_chart": chart, "activity_total": sum(kind_counts.values())}
+
+
+def network_dashboard_data(network: Network, today: dt.date) -> dict[str, Any]:
+    """Everything the network dashboard shows; plain data, so it can be cached."""
+    objectives = _objectives(network)
+    measures = [m for o in objectives for m in o.measures.all()]
+    months = figures.recent_periods(today, "month", MONTHS)
+    end = today + dt.timedelta(days=1)
+    series = (
+        figures.measure_series(measures, start=months[0], end=end, period="month")
+        if measures
+        else {}
+    )
+    # The series ends today: its last points are today's values.
+    today_values = {pk: points[-1][1] for pk, points in series.items()}
+    cards = [
+        {"progress": progress, "chart": progress_chart(progress.objective, series, today=today)}
+        for progress in figures.objectives_progress(
+            network, objectives, on=today, values=today_values
+        )
+    ]
     return {
         "objective_cards": cards,
-        "contribution_charts": contribution_charts,
-        "activity_chart": activity_chart,
-        "activity_total": sum(kind_counts.values()),
+        "contribution_charts": _contribution_charts(network, measures, end),
+        **_activity_chart(network, months, end),
+        "objective_rule": figures.OBJECTIVE_RULE,
         "computed_at": timezone.now(),
     }
 
 
-def _dashboard_cache_key(network: Network, today: dt.date) -> str:
-    return f"grove:dashboard:{network.pk}:{today.isoformat()}"
+def _version_key(network_id: int) -> str:
+    return f"grove:figures-version:{network_id}"
+
+
+def _dashboard_cache_key(network_id: int) -> str:
+    # Keyed by the network's figures version: a refresh that began before a write stores
+    # its (stale) result under the old version, where nobody reads it.
+    version = cache.get_or_set(_version_key(network_id), 0, None)
+    return f"grove:dashboard:{network_id}:{version}"
+
+
+def forget_network_dashboard(network_id: int) -> None:
+    """Called after every write that changes a figure (objectives.signals), so the next
+    visitor sees it."""
+    try:
+        cache.incr(_version_key(network_id))
+    except ValueError:  # no version yet (or evicted): any new value retires the old keys
+        cache.set(_version_key(network_id), 1, None)
 
 
 def refresh_network_dashboard(network: Network) -> dict[str, Any]:
     """Compute the dashboard's figures and cache them as rendered HTML.
 
     The figures are the same for everyone who may see them, so a warm request costs the
-    access check and one cache read. Calling this on a schedule (every few minutes, e.g.
-    from Celery beat) spares the first visitor the cold computation.
+    access check and one cache read. Calling this ahead of visitors (e.g. from Celery
+    beat) spares the first one the cold computation.
     """
+    key = _dashboard_cache_key(network.pk)  # before computing: see _dashboard_cache_key
     today = network.today()
-    data = network_dashboard_data(network, today)
+    data = network_dashboard_data(network, today) | {"network": network}
     body = render_to_string("objectives/_dashboard_network_body.html", data)
-    cached = {"body": mark_safe(body), "computed_at": data["computed_at"]}  # noqa: S308
-    cache.set(_dashboard_cache_key(network, today), cached, DASHBOARD_CACHE_SECONDS)
+    cached = {
+        "body": mark_safe(body),  # noqa: S308 - rendered by our own template
+        "computed_at": data["computed_at"],
+        "day": today,
+    }
+    cache.set(key, cached, DASHBOARD_CACHE_SECONDS)
+    return cached
+
+
+def _cached_dashboard(network: Network) -> dict[str, Any]:
+    cached = cache.get(_dashboard_cache_key(network.pk))
+    # A new day moves every "expected" figure: yesterday's entry is stale.
+    if cached is None or cached.get("day") != network.today():
+        cached = refresh_network_dashboard(network)
     return cached
 
 
@@ -222,194 +209,87 @@ def refresh_network_dashboard(network: Network) -> dict[str, Any]:
 def network_dashboard(request: HttpRequest, network: str) -> HttpResponse:
     network, access = network_access(request, network)
     today = network.today()
-    cached = cache.get(_dashboard_cache_key(network, today)) or refresh_network_dashboard(network)
-    context = {"network": network, "access": access, "today": today, **cached}
+    context = {"network": network, "access": access, "today": today, **_cached_dashboard(network)}
     return render(request, "objectives/dashboard_network.html", context)
 
 
 # ---------------------------------------------------------------- group dashboard
 
 
-def group_monthly_values(
-    group: PeerGroup, measures: list[Measure], *, start: dt.date, end: dt.date
-) -> dict[tuple[int, dt.date], Decimal]:
-    """(measure id, first day of month) -> what this group added to the measure that month.
-
-    The engine breaks figures down by group or by period; a group's dashboard needs both
-    at once, so these are the same aggregates filtered to one group and grouped by month.
-    For manual measures it is the group's latest reading in the month.
-    """
-    found: dict[tuple[int, dt.date], Decimal] = {}
-    by_source: dict[str, list[Measure]] = defaultdict(list)
-    for m in measures:
-        by_source[m.source].append(m)
-
-    if counted := by_source[Source.ACTIVITY_COUNT]:
-        aggregates = {}
-        for m in counted:
-            condition = Q(occurred_on__gte=m.objective.starts_on)
-            if m.activity_kinds:
-                condition &= Q(kind__in=m.activity_kinds)
-            aggregates[f"m{m.pk}"] = Count("id", filter=condition)
-        rows = (
-            Activity.objects.filter(group=group)
-            .in_period(start, end)
-            .annotate(month=TruncMonth("occurred_on"))
-            .order_by()
-            .values("month")
-            .annotate(**aggregates)
+def group_measure_charts(
+    group: PeerGroup, measures: list[Measure], months: list[dt.date], end: dt.date
+) -> list[dict[str, Any]]:
+    """Each measure's chart of what the group added to it month by month."""
+    parts = figures.group_parts_by_period(
+        measures, group_id=group.pk, start=months[0], end=end, period="month"
+    )
+    labels = [_label(m) for m in months]
+    charts = []
+    for index, measure in enumerate(measures):
+        values = [value for _, value in parts[measure.pk]]
+        is_reading = measure.source == Source.MANUAL
+        if is_reading:
+            # Readings, not amounts: the latest one stands.
+            total = next((v for v in reversed(values) if v is not None), None)
+        else:
+            total = sum(v for v in values if v is not None)
+        unit = f" ({measure.unit})" if measure.unit else ""
+        chart = line_chart(
+            title=f"{measure.name}{unit}: {group.name}'s part by month",
+            description=(
+                f"What {group.name} added to “{measure.name}” ({measure.objective}) "
+                f"in each month from {labels[0]} to {labels[-1]}."
+            ),
+            labels=labels,
+            series=[Series(group.name, values, colour=PALETTE[index % len(PALETTE)])],
+            height=200,
         )
-        for row in rows:
-            for m in counted:
-                if row[f"m{m.pk}"]:
-                    found[(m.pk, _day(row["month"]))] = Decimal(row[f"m{m.pk}"])
-
-    if summed := by_source[Source.ACTIVITY_SUM]:
-        rows = (
-            Contribution.objects.filter(
-                measure__in=summed,
-                activity__group=group,
-                activity__occurred_on__gte=start,
-                activity__occurred_on__lt=end,
-            )
-            .annotate(month=TruncMonth("activity__occurred_on"))
-            .order_by()
-            .values("measure_id", "month")
-            .annotate(total=Sum("amount"))
+        charts.append(
+            {"measure": measure, "is_reading": is_reading, "total": total, "chart": chart}
         )
-        for row in rows:
-            found[(row["measure_id"], _day(row["month"]))] = row["total"]
+    return charts
 
-    referral_days = {
-        Source.REFERRALS_MADE: "made_on",
-        Source.REFERRALS_SERVED: "served_on",
-        Source.REFERRALS_CLOSED_VALUE: "closed_on",
+
+def group_dashboard_data(network: Network, group: PeerGroup, today: dt.date) -> dict[str, Any]:
+    months = figures.recent_periods(today, "month", MONTHS)
+    labels = [_label(m) for m in months]
+    end = today + dt.timedelta(days=1)
+    measures = [m for o in _objectives(network) for m in o.measures.all()]
+    activity = figures.activity_figures(
+        network, group_ids=[group.pk], start=months[0], end=end
+    ).get(group.pk, figures.ActivityFigures())
+    kinds = activity.by_kind or []
+    referrals = figures.referral_totals(Referral.objects.filter(group=group))
+    return {
+        "measure_charts": group_measure_charts(group, measures, months, end),
+        "activity": activity,
+        "kinds_chart": bar_chart(
+            title=f"{group.name}: activities by kind, last {MONTHS} months",
+            description=f"How many activities of each kind {group.name} logged since {labels[0]}.",
+            labels=[k.label for k in kinds],
+            values=[k.count for k in kinds],
+            label_heading="Kind",
+        ),
+        "recent": list(Activity.objects.filter(group=group).select_related("led_by")[:10]),
+        "referrals": referrals,
+        "served_rate": figures.share(referrals["served"], referrals["made"]),
+        "reports": list(ProgressReport.objects.filter(group=group).defer("data")[:24]),
+        "first_month": labels[0],
     }
-    for source, day_field in referral_days.items():
-        if not (referred := by_source[source]):
-            continue
-        aggregates = {}
-        for m in referred:
-            condition = Q(**{f"{day_field}__gte": m.objective.starts_on})
-            if source == Source.REFERRALS_CLOSED_VALUE:
-                aggregates[f"m{m.pk}"] = Sum("closed_value", filter=condition)
-            else:
-                aggregates[f"m{m.pk}"] = Count("id", filter=condition)
-        rows = (
-            Referral.objects.filter(
-                group=group, **{f"{day_field}__gte": start, f"{day_field}__lt": end}
-            )
-            .annotate(month=TruncMonth(day_field))
-            .order_by()
-            .values("month")
-            .annotate(**aggregates)
-        )
-        for row in rows:
-            for m in referred:
-                if row[f"m{m.pk}"]:
-                    found[(m.pk, _day(row["month"]))] = Decimal(row[f"m{m.pk}"])
-
-    if manual := by_source[Source.MANUAL]:
-        # Few rows (a reading a month at most): the latest per month wins in order.
-        readings = (
-            CheckIn.objects.filter(
-                group=group, measure__in=manual, recorded_on__gte=start, recorded_on__lt=end
-            )
-            .order_by("recorded_on", "id")
-            .values_list("measure_id", "recorded_on", "value")
-        )
-        for measure_id, day, value in readings:
-            found[(measure_id, day.replace(day=1))] = value
-    return found
 
 
 @login_required
 def group_dashboard(request: HttpRequest, network: str, group: str) -> HttpResponse:
-    network, access = network_access(request, network)
-    group = get_object_or_404(PeerGroup, network=network, slug=group)
-    group.network = network
-    access.require(access.can_see_group_reports(group))
-    today = network.today()
-    months = _month_starts(today)
-    labels = [_label(m) for m in months]
-    end = today + dt.timedelta(days=1)
-
-    objectives = _objectives(network)
-    measures = [m for o in objectives for m in o.measures.all()]
-    monthly = group_monthly_values(group, measures, start=months[0], end=end)
-    measure_charts = []
-    for index, measure in enumerate(measures):
-        unit = f" ({measure.unit})" if measure.unit else ""
-        if measure.source == Source.MANUAL:
-            # Readings, not amounts: a month without one is a gap, and the latest one stands.
-            values = [monthly.get((measure.pk, month)) for month in months]
-            total = next((v for v in reversed(values) if v is not None), None)
-        else:
-            values = [monthly.get((measure.pk, month), Decimal(0)) for month in months]
-            total = sum(values)
-        measure_charts.append(
-            {
-                "measure": measure,
-                "is_reading": measure.source == Source.MANUAL,
-                "total": total,
-                "chart": line_chart(
-                    title=f"{measure.name}{unit}: {group.name}'s part by month",
-                    description=(
-                        f"What {group.name} added to “{measure.name}” ({measure.objective}) "
-                        f"in each month from {labels[0]} to {labels[-1]}."
-                    ),
-                    labels=labels,
-                    series=[Series(group.name, values, colour=PALETTE[index % len(PALETTE)])],
-                    height=200,
-                ),
-            }
-        )
-
-    kind_rows = (
-        Activity.objects.filter(group=group)
-        .in_period(months[0], end)
-        .order_by()
-        .values("kind")
-        .annotate(n=Count("id"), reached=Sum("people_reached"))
-        .order_by("-n", "kind")
-    )
-    kinds = [
-        {"kind": KIND_LABELS.get(r["kind"], r["kind"]), "count": r["n"], "reached": r["reached"]}
-        for r in kind_rows
-    ]
-    kinds_chart = bar_chart(
-        title=f"{group.name}: activities by kind, last {MONTHS} months",
-        description=f"How many activities of each kind {group.name} logged since {labels[0]}.",
-        labels=[k["kind"] for k in kinds],
-        values=[k["count"] for k in kinds],
-        label_heading="Kind",
-    )
-    recent = list(Activity.objects.filter(group=group).select_related("led_by")[:10])
-    referrals = Referral.objects.filter(group=group).aggregate(
-        made=Count("id"),
-        open=Count("id", filter=~Q(status__in=SETTLED)),
-        served=Count("id", filter=Q(status__in=DONE)),
-        closed=Count("id", filter=Q(status=Referral.Status.CLOSED)),
-        value=Sum("closed_value"),
-        rating=Avg("client_rating"),
-    )
-    reports = list(
-        ProgressReport.objects.filter(group=group).values("id", "period_start", "period_end")[:24]
-    )
-    for report in reports:
-        report["last_day"] = report["period_end"] - dt.timedelta(days=1)
+    network_obj, access = network_access(request, network)
+    group_obj = get_object_or_404(PeerGroup, network=network_obj, slug=group)
+    group_obj.network = network_obj
+    access.require(access.can_see_group_reports(group_obj))
     context = {
-        "network": network,
+        "network": network_obj,
         "access": access,
-        "group": group,
-        "measure_charts": measure_charts,
-        "kinds": kinds,
-        "kinds_chart": kinds_chart,
-        "recent": recent,
-        "referrals": referrals,
-        "served_rate": _share(referrals["served"], referrals["made"]),
-        "reports": reports,
-        "first_month": labels[0],
+        "group": group_obj,
+        "people_reached_help": figures.PEOPLE_REACHED_HELP,
+        **group_dashboard_data(network_obj, group_obj, network_obj.today()),
     }
     return render(request, "objectives/dashboard_group.html", context)
 
@@ -417,77 +297,23 @@ def group_dashboard(request: HttpRequest, network: str, group: str) -> HttpRespo
 # ---------------------------------------------------------------- my contribution
 
 
-@login_required
-def my_contribution(request: HttpRequest, network: str) -> HttpResponse:
-    network, access = network_access(request, network)
-    user = request.user
-    today = network.today()
-    months = _month_starts(today)
+def my_contribution_data(network: Network, user: User, today: dt.date) -> dict[str, Any]:
+    months = figures.recent_periods(today, "month", MONTHS)
     labels = [_label(m) for m in months]
     end = today + dt.timedelta(days=1)
-
-    joined = Activity.participants.through.objects.filter(user_id=user.pk).values("activity_id")
-    activity_rows = (
-        Activity.objects.for_network(network)
-        .in_period(months[0], end)
-        .filter(Q(led_by_id=user.pk) | Q(pk__in=joined))
-        .annotate(month=TruncMonth("occurred_on"))
-        .order_by()
-        .values("month")
-        .annotate(
-            led=Count("id", filter=Q(led_by_id=user.pk)),
-            joined=Count("id", filter=~Q(led_by_id=user.pk)),
-            reached=Sum("people_reached"),
-        )
+    none = figures.MemberActivity(0, 0, 0)
+    monthly = figures.member_activity(network, user.pk, start=months[0], end=end, period="month")
+    referred = figures.member_referrals_by_period(
+        network, user.pk, start=months[0], end=end, period="month"
     )
-    referral_rows = (
-        Referral.objects.for_network(network)
-        .made_in(months[0], end)
-        .filter(Q(referrer_id=user.pk) | Q(receiver_id=user.pk))
-        .annotate(month=TruncMonth("made_on"))
-        .order_by()
-        .values("month")
-        .annotate(
-            given=Count("id", filter=Q(referrer_id=user.pk)),
-            received=Count("id", filter=Q(receiver_id=user.pk)),
-        )
-    )
-    per_month: dict[dt.date, dict[str, int]] = {
-        m: {"led": 0, "joined": 0, "reached": 0, "given": 0, "received": 0} for m in months
-    }
-    for row in activity_rows:
-        per_month[_day(row["month"])].update(
-            led=row["led"], joined=row["joined"], reached=row["reached"] or 0
-        )
-    for row in referral_rows:
-        per_month[_day(row["month"])].update(given=row["given"], received=row["received"])
-
-    followed = Exists(Touchpoint.objects.filter(referral=OuterRef("pk"), author_id=user.pk))
-    given_q = Q(referrer_id=user.pk)
-    totals = (
-        Referral.objects.for_network(network)
-        .filter(Q(referrer_id=user.pk) | Q(receiver_id=user.pk))
-        .aggregate(
-            given=Count("id", filter=given_q),
-            given_settled=Count("id", filter=given_q & Q(status__in=DONE)),
-            followed=Count("id", filter=given_q & Q(status__in=DONE) & Q(followed)),
-            touched=Count("id", filter=given_q & Q(followed)),
-            rating=Avg("client_rating", filter=given_q),
-            value=Sum("closed_value", filter=given_q),
-            received=Count("id", filter=Q(receiver_id=user.pk)),
-            received_served=Count("id", filter=Q(receiver_id=user.pk, status__in=DONE)),
-        )
-    )
-    activity_totals = (
-        Activity.objects.for_network(network)
-        .filter(Q(led_by_id=user.pk) | Q(pk__in=joined))
-        .aggregate(
-            led=Count("id", filter=Q(led_by_id=user.pk)),
-            joined=Count("id", filter=~Q(led_by_id=user.pk)),
-            reached=Sum("people_reached"),
-        )
-    )
-    rows = [{"month": _label(m), **per_month[m]} for m in months]
+    rows = [
+        {
+            "month": _label(m),
+            "activity": monthly.get(m, none),
+            **referred.get(m, {"given": 0, "received": 0}),
+        }
+        for m in months
+    ]
     chart = line_chart(
         title="My contribution by month",
         description=(
@@ -496,23 +322,29 @@ def my_contribution(request: HttpRequest, network: str) -> HttpResponse:
         ),
         labels=labels,
         series=[
-            Series("Activities led", [per_month[m]["led"] for m in months]),
-            Series("Activities joined", [per_month[m]["joined"] for m in months]),
-            Series("Referrals given", [per_month[m]["given"] for m in months]),
-            Series("Referrals received", [per_month[m]["received"] for m in months]),
+            Series("Activities led", [r["activity"].led for r in rows]),
+            Series("Activities joined", [r["activity"].joined for r in rows]),
+            Series("Referrals given", [r["given"] for r in rows]),
+            Series("Referrals received", [r["received"] for r in rows]),
         ],
     )
-    context = {
-        "network": network,
-        "access": access,
+    return {
         "rows": rows[::-1],
         "chart": chart,
-        "totals": totals,
-        "activity_totals": activity_totals,
-        "follow_through": _share(totals["followed"], totals["given"]),
-        "touched_share": _share(totals["touched"], totals["given"]),
-        "served_rate": _share(totals["given_settled"], totals["given"]),
+        "activity_totals": figures.member_activity(network, user.pk).get(None, none),
+        "totals": figures.member_referrals(network, user.pk),
         "first_month": labels[0],
+    }
+
+
+@login_required
+def my_contribution(request: HttpRequest, network: str) -> HttpResponse:
+    network_obj, access = network_access(request, network)
+    context = {
+        "network": network_obj,
+        "access": access,
+        "people_reached_help": figures.PEOPLE_REACHED_HELP,
+        **my_contribution_data(network_obj, request.user, network_obj.today()),
     }
     return render(request, "objectives/dashboard_me.html", context)
 
@@ -520,22 +352,11 @@ def my_contribution(request: HttpRequest, network: str) -> HttpResponse:
 # ---------------------------------------------------------------- gardener's console
 
 
-@login_required
-def gardener_console(request: HttpRequest, network: str) -> HttpResponse:
-    network, access = network_access(request, network)
-    access.require(access.is_organiser or bool(access.gardened_group_ids))
-    today = network.today()
-    period = period_containing(network, today)
-    groups = PeerGroup.objects.filter(network=network, archived_at__isnull=True)
-    if not access.is_organiser:
-        groups = groups.filter(pk__in=access.gardened_group_ids)
-    # Organisers see every group: a page of groups at a time keeps the work per request fixed.
-    page = Paginator(groups, CONSOLE_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
-    groups = list(page.object_list)
-    for group in groups:
-        group.network = network  # links to each group without a query per group
+def console_panels(network: Network, groups: list[PeerGroup], today: dt.date) -> list[dict]:
+    """What the gardener's console shows for each group: idle members, overdue referrals,
+    stale check-ins and pending invitations, in a fixed number of queries for a page."""
+    period = figures.period_containing(network, today)
     group_ids = [g.pk for g in groups]
-
     members: dict[int, list[User]] = defaultdict(list)
     for membership in GroupMembership.objects.filter(group_id__in=group_ids).select_related("user"):
         members[membership.group_id].append(membership.user)
@@ -550,7 +371,7 @@ def gardener_console(request: HttpRequest, network: str) -> HttpResponse:
     overdue: dict[int, list[Referral]] = defaultdict(list)
     overdue_rows = (
         Referral.objects.filter(group_id__in=group_ids, follow_up_on__lt=today)
-        .exclude(status__in=SETTLED)
+        .exclude(status__in=figures.SETTLED)
         .select_related("referrer", "receiver", "client")
         .order_by("follow_up_on", "id")
     )
@@ -574,7 +395,6 @@ def gardener_console(request: HttpRequest, network: str) -> HttpResponse:
     invitations: dict[int, list[Invitation]] = defaultdict(list)
     for invitation in Invitation.objects.pending().filter(group_id__in=group_ids):
         invitations[invitation.group_id].append(invitation)
-
     panels = []
     for group in groups:
         idle = [u for u in members[group.pk] if (group.pk, u.pk) not in active]
@@ -591,11 +411,25 @@ def gardener_console(request: HttpRequest, network: str) -> HttpResponse:
                 "invitation_count": len(invitations[group.pk]),
             }
         )
+    return panels
+
+
+@login_required
+def gardener_console(request: HttpRequest, network: str) -> HttpResponse:
+    network_obj, access = network_access(request, network)
+    access.require(access.can_use_console)
+    today = network_obj.today()
+    groups = access.console_groups(PeerGroup.objects.filter(network=network_obj).active())
+    # Organisers see every group: a page of groups at a time keeps the work per request fixed.
+    page = Paginator(groups, CONSOLE_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    page_groups = list(page.object_list)
+    for group in page_groups:
+        group.network = network_obj  # links to each group without a query per group
     context = {
-        "network": network,
+        "network": network_obj,
         "access": access,
-        "period": period,
-        "panels": panels,
+        "period": figures.period_containing(network_obj, today),
+        "panels": console_panels(network_obj, page_groups, today),
         "page": page,
         "today": today,
         "stale_days": STALE_CHECK_IN_DAYS,
@@ -645,20 +479,21 @@ def evenness(counts: list[int]) -> float | None:
 def _distribution(rows: list[tuple[str, int]]) -> dict[str, Any]:
     total = sum(n for _, n in rows)
     return {
-        "rows": [{"label": label, "count": n, "share": _share(n, total)} for label, n in rows],
+        "rows": [
+            {"label": label, "count": n, "share": figures.share(n, total)} for label, n in rows
+        ],
         "distinct": len([n for _, n in rows if n]),
         "evenness": evenness([n for _, n in rows]),
         "total": total,
     }
 
 
-@login_required
-def network_value(request: HttpRequest, network: str) -> HttpResponse:
-    network, access = network_access(request, network)
-    today = network.today()
+def network_value_data(network: Network, today: dt.date) -> dict[str, Any]:
+    """Reed's law figures, the diversity of groups and sectors, activity and reciprocity."""
     kinds = Counter(
         dict(
-            PeerGroup.objects.filter(network=network, archived_at__isnull=True)
+            PeerGroup.objects.filter(network=network)
+            .active()
             .order_by()
             .values_list("kind")
             .annotate(n=Count("id"))
@@ -691,9 +526,7 @@ def network_value(request: HttpRequest, network: str) -> HttpResponse:
     kind_rows = sorted(
         ((str(PeerGroup.Kind(k).label), n) for k, n in kinds.items()), key=lambda r: (-r[1], r[0])
     )
-    context = {
-        "network": network,
-        "access": access,
+    return {
         "group_count": group_count,
         "group_value": power_of_two_text(group_count),
         "group_value_html": power_html(power_of_two_text(group_count)),
@@ -703,13 +536,23 @@ def network_value(request: HttpRequest, network: str) -> HttpResponse:
             power_of_two_text(member_count, member_count + 1) if member_count else "0"
         ),
         "active_count": active_count,
-        "active_share": _share(active_count, member_count),
+        "active_share": figures.share(active_count, member_count),
         "active_days": ACTIVE_DAYS,
         "kinds": _distribution(kind_rows),
         "sectors": _distribution([(s or "Not given", n) for s, n in sectors]),
         "reciprocity": reciprocity,
-        "reciprocity_share": _share(reciprocity["both"], reciprocity["givers"]),
+        "reciprocity_share": figures.share(reciprocity["both"], reciprocity["givers"]),
         "only_give": reciprocity["givers"] - reciprocity["both"],
         "only_receive": reciprocity["receivers"] - reciprocity["both"],
+    }
+
+
+@login_required
+def network_value(request: HttpRequest, network: str) -> HttpResponse:
+    network_obj, access = network_access(request, network)
+    context = {
+        "network": network_obj,
+        "access": access,
+        **network_value_data(network_obj, network_obj.today()),
     }
     return render(request, "objectives/dashboard_value.html", context)

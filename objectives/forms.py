@@ -146,13 +146,26 @@ class CheckInForm(forms.ModelForm):
         }
 
     def __init__(
-        self, *args: Any, groups: QuerySet[PeerGroup], today: dt.date, **kwargs: Any
+        self,
+        *args: Any,
+        groups: QuerySet[PeerGroup],
+        today: dt.date,
+        network_wide: bool = False,
+        **kwargs: Any,
     ) -> None:
         kwargs.setdefault("initial", {}).setdefault("recorded_on", today)
         super().__init__(*args, **kwargs)
         self.today = today
-        self.fields["group"].queryset = groups
-        self.fields["group"].empty_label = "The whole network"
+        group = self.fields["group"]
+        group.queryset = groups
+        if network_wide:
+            group.empty_label = "The whole network"
+            group.help_text = "A reading for the whole network sets the network's figure."
+        else:
+            # Only organisers set the network's figure: a gardener records their group's part.
+            group.required = True
+            group.empty_label = None
+            group.error_messages["required"] = "Choose the group this reading is for."
 
     def clean_recorded_on(self) -> dt.date:
         day = self.cleaned_data["recorded_on"]

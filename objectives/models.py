@@ -8,6 +8,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from groups.models import Activity, PeerGroup
+from networks.formatting import date_range
 from networks.models import Network
 
 
@@ -200,7 +201,7 @@ class ProgressReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.group} — {self.period_start} to {self.period_end}"
+        return f"{self.group} — {self.period_label}"
 
     def get_absolute_url(self) -> str:
         return reverse(
@@ -211,6 +212,11 @@ class ProgressReport(models.Model):
     @property
     def last_day(self) -> date:
         return self.period_end - timedelta(days=1)
+
+    @property
+    def period_label(self) -> str:
+        """The period by its first and last day, as every page and mail writes it."""
+        return date_range(self.period_start, self.last_day)
 
 
 class ReportDelivery(models.Model):

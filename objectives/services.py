@@ -17,40 +17,32 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum, Window
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from groups.models import Activity, GroupMembership, PeerGroup
 from networks.models import Membership, Network, User
+from objectives import figures as engine
+from objectives.figures import ReportPeriod, closed_periods
 from objectives.models import Objective, ProgressReport, ReportDelivery
-from objectives.progress import (
-    ReportPeriod,
-    closed_periods,
-    measure_progress,
-    measure_values,
-    measure_values_by_group,
-    objective_progress,
+from objectives.snapshot import (
+    SNAPSHOT_VERSION,
+    ActivitiesPart,
+    HighlightsPart,
+    ObjectivePart,
+    ReferralsPart,
+    Snapshot,
 )
-from referrals.models import Referral, Touchpoint
+from objectives.snapshot import decimal_text as _num
+from objectives.snapshot import display as report_display
 
 logger = logging.getLogger(__name__)
 
 CATCH_UP_PERIODS = 12
 TOP = 5
 Figures = dict[str, Any]
-
-
-def _num(value: Decimal | int | None) -> str | None:
-    """Decimals travel in JSON as plain strings, so no figure is rounded on the way."""
-    if value is None:
-        return None
-    # Normalised so that PostgreSQL's 20.00 and SQLite's 20 read the same: "20", "12.5".
-    number = Decimal(value)
-    if number == number.to_integral_value():
-        return format(number.quantize(Decimal(1)), "f")
-    return format(number.normalize(), "f")
 
 
 def _round(x: float) -> float:
@@ -75,19 +67,13 @@ def network_figures(*, network: Network, period: ReportPeriod) -> Figures:
     """
     objectives = list(report_objectives(network, period).prefetch_related("measures"))
     measures = [m for o in objectives for m in o.measures.all()]
-    on = period.end - dt.timedelta(days=1)
-    values = measure_values(measures, start=None, end=period.end)
-    parts = measure_values_by_group(measures, start=period.start, end=period.end)
+    parts = engine.measure_values_by_group(measures, start=period.start, end=period.end)
     contributions: dict[str, dict[str, str | None]] = {}
     for (measure_id, group_id), value in parts.items():
         contributions.setdefault(str(group_id), {})[str(measure_id)] = _num(value)
-    rows = []
-    for objective in objectives:
-        results = [
-            measure_progress(m, values[m.pk], on=on, tolerance=network.tolerance)
-            for m in objective.measures.all()
-        ]
-        overall = objective_progress(objective, results, on=on, tolerance=network.tolerance)
+    rows: list[ObjectivePart] = []
+    for overall in engine.objectives_progress(network, objectives, on=period.last_day):
+        objective, results = overall.objective, overall.measures
         rows.append(
             {
                 "id": objective.pk,
@@ -97,6 +83,7 @@ def network_figures(*, network: Network, period: ReportPeriod) -> Figures:
                 "progress": _round(overall.progress),
                 "expected": _round(overall.expected),
                 "status": overall.status,
+                "on_track": overall.on_track_count,
                 "measures": [
                     {
                         "id": r.measure.pk,
@@ -110,6 +97,10 @@ def network_figures(*, network: Network, period: ReportPeriod) -> Figures:
                         "progress": _round(r.progress),
                         "expected": _round(r.expected),
                         "status": r.status,
+                        # Filled per group by _measures_for_group.
+                        "previous_value": None,
+                        "change": None,
+                        "group_contribution": None,
                     }
                     for r in results
                 ],
@@ -155,70 +146,50 @@ def _previous_values(group_ids: list[int], period: ReportPeriod) -> dict[int, di
 
 def _activity_figures(
     network: Network, group_ids: list[int], period: ReportPeriod
-) -> dict[int, dict[str, Any]]:
-    kinds = dict(Activity.Kind.choices)
-    rows = (
-        Activity.objects.for_network(network)
-        .in_period(period.start, period.end)
-        .filter(group_id__in=group_ids)
-        .values("group_id", "kind")
-        .annotate(count=Count("id"), reached=Sum("people_reached"))
-        .order_by("group_id", "-count", "kind")
+) -> dict[int, ActivitiesPart]:
+    found = engine.activity_figures(
+        network, group_ids=group_ids, start=period.start, end=period.end
     )
-    out: dict[int, dict[str, Any]] = {}
-    for r in rows:
-        figures = out.setdefault(r["group_id"], {"total": 0, "people_reached": 0, "by_kind": []})
-        figures["total"] += r["count"]
-        figures["people_reached"] += r["reached"] or 0
-        figures["by_kind"].append(
-            {"kind": r["kind"], "label": kinds.get(r["kind"], r["kind"]), "count": r["count"]}
-        )
-    return out
+    return {
+        group_id: {
+            "total": f.total,
+            "people_reached": f.people_reached,
+            "by_kind": [
+                {
+                    "kind": k.kind,
+                    "label": k.label,
+                    "count": k.count,
+                    "people_reached": k.people_reached,
+                }
+                for k in f.by_kind or []
+            ],
+        }
+        for group_id, f in found.items()
+    }
+
+
+def _referrals_part(f: engine.ReferralFigures) -> ReferralsPart:
+    return {
+        "made": f.made,
+        "served": f.served,
+        "closed_value": _num(f.closed_value) or "0",
+        "followed": f.followed,
+        "follow_through": None if f.follow_through is None else _round(f.follow_through),
+    }
 
 
 def _referral_figures(
     network: Network, group_ids: list[int], period: ReportPeriod
-) -> dict[int, dict[str, Any]]:
-    start, end = period.start, period.end
-    made = Q(made_on__gte=start, made_on__lt=end)
-    served = Q(served_on__gte=start, served_on__lt=end)
-    closed = Q(closed_on__gte=start, closed_on__lt=end)
-    by_referrer = Touchpoint.objects.filter(
-        referral=OuterRef("pk"), author=OuterRef("referrer"), happened_on__lt=end
+) -> dict[int, ReferralsPart]:
+    found = engine.referral_figures(
+        network, group_ids=group_ids, start=period.start, end=period.end
     )
-    rows = (
-        Referral.objects.for_network(network)
-        .filter(made | served | closed)
-        .filter(group_id__in=group_ids)
-        .order_by()
-        .values("group_id")
-        .annotate(
-            made=Count("id", filter=made),
-            served=Count("id", filter=served),
-            closed_value=Sum("closed_value", filter=closed),
-            followed=Count("id", filter=made & Q(Exists(by_referrer))),
-        )
-    )
-    return {
-        r["group_id"]: {
-            "made": r["made"],
-            "served": r["served"],
-            "closed_value": _num(r["closed_value"] or 0),
-            "followed": r["followed"],
-            # Concierge follow-through: the share of the period's referrals whose referrer
-            # stayed with the client (a touchpoint of their own).
-            "follow_through": _round(r["followed"] / r["made"]) if r["made"] else None,
-        }
-        for r in rows
-    }
-
-
-NO_REFERRALS = {"made": 0, "served": 0, "closed_value": "0", "followed": 0, "follow_through": None}
+    return {group_id: _referrals_part(f) for group_id, f in found.items()}
 
 
 def _highlights(
     network: Network, group_ids: list[int], period: ReportPeriod
-) -> dict[int, dict[str, Any]]:
+) -> dict[int, HighlightsPart]:
     in_period = (
         Activity.objects.for_network(network)
         .in_period(period.start, period.end)
@@ -262,7 +233,7 @@ def _highlights(
         .order_by("group_id", "rank")
     )
     kinds = dict(Activity.Kind.choices)
-    out: dict[int, dict[str, Any]] = {
+    out: dict[int, HighlightsPart] = {
         group_id: {
             "most_active": [
                 {"name": names.get(uid, ""), "led": scores[group_id][uid][0],
@@ -286,7 +257,9 @@ def _highlights(
     return out
 
 
-def _measures_for_group(figures: Figures, group_id: int, previous: dict[int, str]) -> list:
+def _measures_for_group(
+    figures: Figures, group_id: int, previous: dict[int, str]
+) -> list[ObjectivePart]:
     own = figures["contributions"].get(str(group_id), {})
     objectives = []
     for o in figures["objectives"]:
@@ -311,7 +284,7 @@ def _measures_for_group(figures: Figures, group_id: int, previous: dict[int, str
 
 def reports_data(
     *, network: Network, groups: list[PeerGroup], period: ReportPeriod, figures: Figures
-) -> dict[int, dict[str, Any]]:
+) -> dict[int, Snapshot]:
     """The snapshot of each group for the period: group id -> report data."""
     ids = [g.pk for g in groups]
     previous = _previous_values(ids, period)
@@ -320,8 +293,12 @@ def reports_data(
     highlights = _highlights(network, ids, period)
     return {
         g.pk: {
-            "version": 1,
-            "network": {"name": network.name, "cadence": network.report_cadence},
+            "version": SNAPSHOT_VERSION,
+            "network": {
+                "name": network.name,
+                "cadence": network.report_cadence,
+                "currency": network.currency,
+            },
             "group": {"id": g.pk, "name": g.name, "is_cng": g.is_cng},
             "period": {
                 "start": period.start.isoformat(),
@@ -330,7 +307,7 @@ def reports_data(
             },
             "objectives": _measures_for_group(figures, g.pk, previous.get(g.pk, {})),
             "activities": activities.get(g.pk, {"total": 0, "people_reached": 0, "by_kind": []}),
-            "referrals": referrals.get(g.pk, NO_REFERRALS),
+            "referrals": referrals.get(g.pk, _referrals_part(engine.NO_REFERRALS)),
             "highlights": highlights.get(g.pk, {"most_active": [], "newest_activities": []}),
         }
         for g in groups
@@ -597,7 +574,7 @@ def delivery_send(*, delivery_id: int, final: bool = False) -> bool:
         "user": delivery.user,
         "url": report_url(report),
     }
-    subject = f"{report.group.name}: progress report for {report.data['period']['label']}"
+    subject = f"{report.group.name}: progress report for {report.period_label}"
     try:
         _send(_message(delivery.user, "report", context, subject))
     except Exception as error:
@@ -663,53 +640,3 @@ def delivery_mark_read(*, report: ProgressReport, user: User) -> None:
     ReportDelivery.objects.filter(report=report, user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-
-
-# ---------------------------------------------------------------- presenting a snapshot
-
-
-def _percent(x: float | None) -> int | None:
-    return None if x is None else round(min(max(x, 0.0), 1.0) * 100)
-
-
-def report_display(data: dict[str, Any]) -> dict[str, Any]:
-    """The snapshot with what pages and mails show: percents, labels, change arrows."""
-    from objectives.progress import STATUS_LABELS
-
-    objectives = []
-    for o in data.get("objectives", []):
-        measures = []
-        for m in o["measures"]:
-            change = None if m.get("change") is None else Decimal(m["change"])
-            better = (change or 0) > 0 if m["direction"] == "increase" else (change or 0) < 0
-            measures.append(
-                m
-                | {
-                    "percent": _percent(m["progress"]),
-                    "expected_percent": _percent(m["expected"]),
-                    "status_label": STATUS_LABELS[m["status"]],
-                    "arrow": None
-                    if change is None
-                    else "▲"
-                    if change > 0
-                    else "▼"
-                    if change < 0
-                    else "▬",
-                    "trend": "none" if not change else "better" if better else "worse",
-                }
-            )
-        objectives.append(
-            o
-            | {
-                "measures": measures,
-                "percent": _percent(o["progress"]),
-                "expected_percent": _percent(o["expected"]),
-                "status_label": STATUS_LABELS[o["status"]],
-            }
-        )
-    referrals = data.get("referrals", {})
-    return data | {
-        "objectives": objectives,
-        "referrals": referrals
-        | {"follow_through_percent": _percent(referrals.get("follow_through"))},
-    }

@@ -1,35 +1,26 @@
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F, Model, Prefetch, QuerySet, Window
+from django.db.models import F, Model, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from groups.models import Activity, GroupMembership, PeerGroup
+from groups.models import Activity, PeerGroup
 from networks.models import Membership, Network
 from networks.policy import Access, network_access
 from networks.views import mission_context
-from objectives.charts import PALETTE, Series, line_chart
+from objectives import figures
+from objectives.charts import progress_chart
+from objectives.figures import MeasureProgress, ObjectiveProgress
 from objectives.forms import CheckInForm, MeasureForm, ObjectiveForm, ReportDeliveryForm
 from objectives.models import CheckIn, Measure, Objective, ProgressReport, ReportDelivery
-from objectives.progress import (
-    MeasureProgress,
-    measure_progress,
-    measure_series,
-    measure_values,
-    measure_values_by_group,
-    network_progress,
-    period_after,
-    period_start,
-    progress_of,
-)
 from objectives.services import delivery_mark_read, report_display
 
 
@@ -38,19 +29,11 @@ def network_home(request: HttpRequest, network: str) -> HttpResponse:
     """The network's front page. It lives here, not in networks, because it shows
     objectives and groups, and networks imports from no other app."""
     network, access = network_access(request, network)
-    groups = network.groups.filter(archived_at__isnull=True).prefetch_related(
-        Prefetch(
-            "memberships",
-            queryset=GroupMembership.objects.filter(
-                role=GroupMembership.Role.GARDENER
-            ).select_related("user"),
-            to_attr="gardener_memberships",
-        )
-    )
     context = {
         **mission_context(network, access),
-        "progress": network_progress(network),
-        "groups": groups,
+        "progress": figures.network_progress(network),
+        "objective_rule": figures.OBJECTIVE_RULE,
+        "groups": network.groups.active().with_gardeners(),
         "activities": Activity.objects.for_network(network).select_related("group", "led_by")[:10],
     }
     return render(request, "networks/home.html", context)
@@ -60,7 +43,11 @@ def network_home(request: HttpRequest, network: str) -> HttpResponse:
 
 
 def _objective(network: Network, pk: int) -> Objective:
-    return get_object_or_404(Objective.objects.filter(network=network), pk=pk)
+    objective = get_object_or_404(
+        Objective.objects.filter(network=network).prefetch_related("measures"), pk=pk
+    )
+    objective.network = network
+    return objective
 
 
 @login_required
@@ -77,7 +64,8 @@ def objective_list(request: HttpRequest, network: str) -> HttpResponse:
             "-archived_at"
         )
     else:
-        progress = network_progress(network)
+        progress = figures.network_progress(network)
+        context["objective_rule"] = figures.OBJECTIVE_RULE
         context["short_term"] = [p for p in progress if p.objective.term == Objective.Term.SHORT]
         context["long_term"] = [p for p in progress if p.objective.term == Objective.Term.LONG]
     return render(request, "objectives/objective_list.html", context)
@@ -151,6 +139,7 @@ class MeasureCard:
     progress: MeasureProgress
     parts: list[GroupPart]
     check_ins: list[CheckIn]
+    can_check_in: bool = False
 
     @property
     def measure(self) -> Measure:
@@ -164,8 +153,8 @@ def _measure_cards(network: Network, measures: list[Measure]) -> list[MeasureCar
     """Everything a measure card shows, for all the objective's measures at once."""
     today = network.today()
     end = today + dt.timedelta(days=1)
-    values = measure_values(measures, end=end)
-    by_group = measure_values_by_group(measures, end=end)
+    values = figures.measure_values(measures, end=end)
+    by_group = figures.measure_values_by_group(measures, end=end)
     group_ids = {group_id for (_, group_id) in by_group}
     groups = PeerGroup.objects.in_bulk(group_ids) if group_ids else {}
     manual = [m.pk for m in measures if m.source == Measure.Source.MANUAL]
@@ -196,7 +185,7 @@ def _measure_cards(network: Network, measures: list[Measure]) -> list[MeasureCar
         parts = [GroupPart(g, v, float(v / largest) * 100) for g, v in parts_raw]
         cards.append(
             MeasureCard(
-                measure_progress(
+                figures.measure_progress(
                     measure, values[measure.pk], on=today, tolerance=network.tolerance
                 ),
                 parts,
@@ -209,59 +198,52 @@ def _measure_cards(network: Network, measures: list[Measure]) -> list[MeasureCar
 CHART_MONTHS = 12
 
 
-def _progress_chart(objective: Objective, measures: list[Measure], today: dt.date) -> Any:
+def objective_figures(
+    network: Network, objective: Objective
+) -> tuple[ObjectiveProgress, list[MeasureCard]]:
+    """The objective's headline figures and its measures' cards, from one set of values."""
+    measures = list(objective.measures.all())
+    cards = _measure_cards(network, measures)
+    progress = figures.objective_progress(
+        objective,
+        [c.progress for c in cards],
+        on=network.today(),
+        tolerance=network.tolerance,
+    )
+    return progress, cards
+
+
+def _progress_chart(network: Network, objective: Objective) -> Any:
     """Each measure's progress at the end of every month of the objective so far (at most
-    the last year), against the expected progress as a dashed line."""
+    the last year), against the expected progress."""
+    today = network.today()
+    measures = list(objective.measures.all())
     if not measures or today < objective.starts_on:
         return None
-    first = period_start(today, "month")
-    for _ in range(CHART_MONTHS - 1):
-        if first <= objective.starts_on:
-            break
-        first = period_start(first - dt.timedelta(days=1), "month")
-    series = measure_series(measures, start=first, end=today + dt.timedelta(days=1), period="month")
-    months = [day for day, _ in series[measures[0].pk]]
-    month_ends = [min(period_after(m, "month") - dt.timedelta(days=1), today) for m in months]
-    lines = [
-        Series(m.name, [progress_of(m, value) for _, value in series[m.pk]], colour=PALETTE[i % 10])
-        for i, m in enumerate(measures)
-    ]
-    lines.append(
-        Series("Expected", [objective.expected_progress(d) for d in month_ends], dashed=True)
+    months = figures.recent_periods(today, "month", CHART_MONTHS)
+    series = figures.measure_series(
+        measures, start=months[0], end=today + dt.timedelta(days=1), period="month"
     )
-    labels = [f"{m:%b %Y}" for m in months]
-    return line_chart(
-        title=f"{objective.title}: progress by month",
-        description=(
-            f"Progress of each measure toward its target at the end of every month from "
-            f"{labels[0]} to {labels[-1]}, with the expected progress as a dashed line."
-        ),
-        labels=labels,
-        series=lines,
-        value_style="percent",
-        y_label="Progress",
-    )
+    return progress_chart(objective, series, today=today)
+
+
+def _summary_context(network: Network, access: Access, objective: Objective) -> dict[str, Any]:
+    progress, cards = objective_figures(network, objective)
+    cards = [replace(c, can_check_in=access.can_check_in(c.measure)) for c in cards]
+    return {"summary": progress, "cards": cards, "objective_rule": figures.OBJECTIVE_RULE}
 
 
 @login_required
 def objective_detail(request: HttpRequest, network: str, objective: int) -> HttpResponse:
-    network, access = network_access(request, network)
-    objective_obj = _objective(network, objective)
-    measures = list(objective_obj.measures.select_related("objective"))
-    cards = _measure_cards(network, measures)
-    overall = None
-    if cards:
-        overall = sum(c.progress.progress for c in cards) / len(cards)
+    network_obj, access = network_access(request, network)
+    objective_obj = _objective(network_obj, objective)
     context = {
-        "network": network,
+        "network": network_obj,
         "access": access,
         "objective": objective_obj,
-        "cards": cards,
-        "overall_percent": min(max(overall or 0.0, 0.0), 1.0) * 100,
-        "expected_percent": objective_obj.expected_progress(network.today()) * 100,
+        **_summary_context(network_obj, access, objective_obj),
         "history": change_history(objective_obj),
-        "can_check_in": _can_check_in(access, objective_obj),
-        "chart": _progress_chart(objective_obj, measures, network.today()),
+        "chart": _progress_chart(network_obj, objective_obj),
     }
     return render(request, "objectives/objective_detail.html", context)
 
@@ -328,31 +310,18 @@ def measure_edit(request: HttpRequest, network: str, measure: int) -> HttpRespon
 # ---------------------------------------------------------------- check-ins
 
 
-def _can_check_in(access: Access, objective: Objective) -> bool:
-    return access.can_record_check_ins and objective.archived_at is None
-
-
-def _check_in_groups(network: Network, access: Access) -> QuerySet[PeerGroup]:
-    """Organisers record for any group; a gardener only for the groups they garden."""
-    groups = network.groups.filter(archived_at__isnull=True)
-    if access.is_organiser:
-        return groups
-    return groups.filter(pk__in=access.gardened_group_ids)
-
-
 @login_required
 def checkin_create(request: HttpRequest, network: str, measure: int) -> HttpResponse:
     """Record a manual reading. Under htmx the measure's card is swapped in place, with the
     form open while it has errors; without JavaScript it is an ordinary form page."""
     network, access = network_access(request, network)
     measure_obj = _measure(network, measure)
-    access.require(
-        _can_check_in(access, measure_obj.objective) and measure_obj.source == Measure.Source.MANUAL
-    )
+    access.require(access.can_check_in(measure_obj))
     form = CheckInForm(
         request.POST or None,
         instance=CheckIn(measure=measure_obj, recorded_by=request.user),
-        groups=_check_in_groups(network, access),
+        groups=access.check_in_groups(network.groups.active()),
+        network_wide=access.can_record_network_reading,
         today=network.today(),
     )
     if request.htmx and request.method == "GET":
@@ -373,12 +342,15 @@ def checkin_create(request: HttpRequest, network: str, measure: int) -> HttpResp
         "form": form,
     }
     if request.htmx:
-        (card,) = _measure_cards(network, [measure_obj])
+        objective = _objective(network, measure_obj.objective_id)
+        summary = _summary_context(network, access, objective)
         context |= {
-            "card": card,
-            "can_check_in": True,
+            "card": next(c for c in summary["cards"] if c.measure.pk == measure_obj.pk),
             "checkin_open": not saved and not request.GET.get("cancel"),
             "just_saved": saved,
+            # After a reading the objective's headline changes too: htmx swaps it out of band.
+            "summary": summary["summary"] if saved else None,
+            "objective_rule": summary["objective_rule"],
         }
         return render(request, "objectives/_measure_card.html", context)
     return render(request, "objectives/objective_checkin_form.html", context)
@@ -400,8 +372,7 @@ def checkin_list(request: HttpRequest, network: str, measure: int) -> HttpRespon
         "objective": measure_obj.objective,
         "measure": measure_obj,
         "page": page,
-        "can_check_in": _can_check_in(access, measure_obj.objective)
-        and measure_obj.source == Measure.Source.MANUAL,
+        "can_check_in": access.can_check_in(measure_obj),
     }
     return render(request, "objectives/objective_checkins.html", context)
 
@@ -499,19 +470,11 @@ def change_history(objective: Objective) -> list[HistoryEntry]:
 REPORTS_PER_PAGE = 25
 
 
-def _visible_reports(network: Network, access: Access) -> QuerySet[ProgressReport]:
-    """Organisers see every report; everyone else their own groups' reports."""
-    reports = ProgressReport.objects.filter(network=network)
-    if not access.can_see_all_reports:
-        reports = reports.filter(group_id__in=list(access.group_roles))
-    return reports
-
-
 @login_required
 def report_list(request: HttpRequest, network: str) -> HttpResponse:
     network, access = network_access(request, network)
     reports = (
-        _visible_reports(network, access)
+        access.visible_reports(ProgressReport.objects.filter(network=network))
         .select_related("group")
         .defer("data")
         .order_by("-period_start", "group__name", "pk")

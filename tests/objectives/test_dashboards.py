@@ -264,14 +264,24 @@ def test_group_dashboard_query_count_is_fixed(world, as_user, measures):
 # ---------------------------------------------------------------- my contribution
 
 
-def test_my_contribution_counts_activities_led_and_joined_and_people_reached(world, as_user):
+def test_my_contribution_counts_activities_led_and_joined(world, as_user):
     ActivityFactory(group=world.group, led_by=world.member, people_reached=7)
     joined = ActivityFactory(group=world.group, led_by=world.gardener, people_reached=5)
     joined.participants.add(world.member)
     ActivityFactory(group=world.group, led_by=world.gardener, people_reached=100)
     response = as_user(world.member).get(url("my_contribution", world))
-    assert response.context["activity_totals"] == {"led": 1, "joined": 1, "reached": 12}
+    totals = response.context["activity_totals"]
+    assert (totals.led, totals.joined) == (1, 1)
     assert "My contribution by month" in response.content.decode()
+
+
+def test_my_contribution_credits_people_reached_to_the_activities_led(world, as_user):
+    ActivityFactory(group=world.group, led_by=world.member, people_reached=7)
+    joined = ActivityFactory(group=world.group, led_by=world.gardener, people_reached=5)
+    joined.participants.add(world.member)
+    response = as_user(world.member).get(url("my_contribution", world))
+    assert response.context["activity_totals"].people_reached == 7
+    assert "credited to the person who led each one" in response.content.decode()
 
 
 def test_my_contribution_measures_concierge_follow_through(world, as_user):
@@ -291,8 +301,8 @@ def test_my_contribution_measures_concierge_follow_through(world, as_user):
     totals = response.context["totals"]
     assert (totals["given"], totals["received"]) == (3, 1)
     assert totals["followed"] == 1
-    assert response.context["follow_through"] == pytest.approx(1 / 3)
-    assert response.context["served_rate"] == pytest.approx(2 / 3)
+    assert totals["follow_through"] == pytest.approx(1 / 3)
+    assert totals["served_rate"] == pytest.approx(2 / 3)
     assert totals["rating"] == pytest.approx(3)
 
 
@@ -300,7 +310,7 @@ def test_my_contribution_leaves_out_other_networks(world, as_user):
     elsewhere = PeerGroupFactory(network=world.other_network)
     ActivityFactory(group=elsewhere, led_by=world.member)
     response = as_user(world.member).get(url("my_contribution", world))
-    assert response.context["activity_totals"]["led"] == 0
+    assert response.context["activity_totals"].led == 0
 
 
 def test_my_contribution_query_count_is_fixed(world, as_user, measures):

@@ -282,7 +282,7 @@ def test_detail_shows_measures_to_everyone_in_the_network(world, as_user, person
     body = response.content.decode()
     assert response.status_code == 200
     assert "Members with a new client" in body
-    assert "<strong>30</strong>" in body
+    assert "<strong>30 members</strong>" in body
     assert 'class="bar"' in body
 
 
@@ -532,8 +532,30 @@ def test_gardener_records_a_check_in_for_their_group(world, as_user, measure):
     assert CheckIn.objects.get().group == world.group
 
 
-def test_gardener_records_a_network_wide_check_in(world, as_user, measure):
-    as_user(world.gardener).post(url("checkin_create", world, measure=measure.pk), checkin_data())
+def test_gardener_cannot_record_a_network_wide_reading(world, as_user, measure):
+    response = as_user(world.gardener).post(
+        url("checkin_create", world, measure=measure.pk), checkin_data()
+    )
+    body = response.content.decode()
+    assert 'id="id_group_error"' in body
+    assert "Choose the group this reading is for." in body
+    assert not CheckIn.objects.exists()
+
+
+def test_gardener_is_not_offered_the_whole_network(world, as_user, measure):
+    response = as_user(world.gardener).get(url("checkin_create", world, measure=measure.pk))
+    assert "The whole network" not in response.content.decode()
+
+
+def test_gardener_records_a_reading_for_their_group(world, as_user, measure):
+    as_user(world.gardener).post(
+        url("checkin_create", world, measure=measure.pk), checkin_data(group=world.group.pk)
+    )
+    assert CheckIn.objects.get().group == world.group
+
+
+def test_organiser_records_a_network_wide_reading(world, as_user, measure):
+    as_user(world.organiser).post(url("checkin_create", world, measure=measure.pk), checkin_data())
     assert CheckIn.objects.get().group is None
 
 
@@ -600,7 +622,7 @@ def test_check_in_under_htmx_returns_the_updated_card(world, as_user, measure):
     assert response.status_code == 200
     assert "<html" not in body
     assert f'id="measure-{measure.pk}"' in body
-    assert "<strong>64</strong>" in body
+    assert "<strong>64 members</strong>" in body
     assert "Check-in recorded." in body
     assert 'name="value"' not in body
 

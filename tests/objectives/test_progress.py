@@ -6,7 +6,7 @@ import pytest
 from groups.models import Activity
 from networks.models import Network
 from objectives.models import Measure
-from objectives.progress import (
+from objectives.figures import (
     closed_periods,
     last_closed_period,
     measure_series,
@@ -162,7 +162,7 @@ def test_series_is_cumulative_per_month(net, groups):
     ActivityFactory(group=groups[0], occurred_on=on(4, 1))
     CheckInFactory(measure=manual, value=D("5"), recorded_on=on(1, 3))
     CheckInFactory(measure=manual, value=D("6"), recorded_on=on(3, 3))
-    series = measure_series([count, manual], start=on(2, 14), end=on(5), period="month", tz=None)
+    series = measure_series([count, manual], start=on(2, 14), end=on(5), period="month")
     assert series[count.pk] == [(on(2), 3), (on(3), 3), (on(4), 4)]
     assert series[manual.pk] == [(on(2), 5), (on(3), 6), (on(4), 6)]
 
@@ -171,7 +171,7 @@ def test_series_per_week_starts_on_monday(net, groups):
     count = measure(net, Measure.Source.ACTIVITY_COUNT)
     ActivityFactory(group=groups[0], occurred_on=dt.date(2026, 3, 4))  # a Wednesday
     ActivityFactory(group=groups[0], occurred_on=dt.date(2026, 3, 9))  # the next Monday
-    series = measure_series([count], start=on(3, 2), end=on(3, 16), period="week", tz=net.tz)
+    series = measure_series([count], start=on(3, 2), end=on(3, 16), period="week")
     assert series[count.pk] == [(on(3, 2), 1), (on(3, 9), 2)]
 
 
@@ -206,17 +206,38 @@ def test_decrease_measure_progress_is_signed(net):
     assert result.measures[0].status == "off_track"
 
 
-def test_objective_progress_is_the_mean_and_status_the_worst(net):
+def test_objective_progress_is_the_mean_of_measures_counted_up_to_their_targets(net):
+    objective = ObjectiveFactory(network=net, starts_on=on(1), due_on=on(12, 31))
+    past = MeasureFactory(objective=objective, target=D("10"))
+    behind = MeasureFactory(objective=objective, target=D("10"))
+    CheckInFactory(measure=past, value=D("30"), recorded_on=on(2))  # 300%: counts as 100%
+    CheckInFactory(measure=behind, value=D("0"), recorded_on=on(2))
+    [result] = network_progress(net, on=on(7, 2))
+    assert result.progress == pytest.approx(0.5)
+    assert result.measures[0].progress == pytest.approx(3.0)  # stored raw
+
+
+def test_objective_status_follows_the_progress_shown_beside_it(net):
     objective = ObjectiveFactory(network=net, starts_on=on(1), due_on=on(12, 31))
     good = MeasureFactory(objective=objective, target=D("10"))
     bad = MeasureFactory(objective=objective, target=D("10"))
     CheckInFactory(measure=good, value=D("10"), recorded_on=on(2))
+    CheckInFactory(measure=bad, value=D("2"), recorded_on=on(2))
+    [result] = network_progress(net, on=on(7, 2))  # half the time gone, 60% done
+    assert result.status == "on_track"
+    assert [m.status for m in result.measures] == ["on_track", "off_track"]
+    assert result.summary == "1 of 2 measures on track"
+
+
+def test_objective_behind_its_time_is_off_track_whatever_one_measure_does(net):
+    objective = ObjectiveFactory(network=net, starts_on=on(1), due_on=on(12, 31))
+    good = MeasureFactory(objective=objective, target=D("10"))
+    bad = MeasureFactory(objective=objective, target=D("10"))
+    CheckInFactory(measure=good, value=D("4"), recorded_on=on(2))
     CheckInFactory(measure=bad, value=D("0"), recorded_on=on(2))
-    [result] = network_progress(net, on=on(7, 2))
-    assert result.progress == pytest.approx(0.5)
+    [result] = network_progress(net, on=on(10, 1))  # three quarters gone, 20% done
     assert result.status == "off_track"
-    assert result.measures[0].display_percent == 100
-    assert result.measures[0].status_label == "On track"
+    assert result.summary == "0 of 2 measures on track"
 
 
 def test_network_progress_skips_archived_objectives(net):

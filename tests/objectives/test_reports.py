@@ -12,7 +12,7 @@ from django.utils import timezone
 from networks.models import Membership
 from objectives import services, tasks
 from objectives.models import Measure, ProgressReport, ReportDelivery
-from objectives.progress import last_closed_period
+from objectives.figures import last_closed_period
 from referrals.models import Referral
 from tests.factories import (
     ActivityFactory,

@@ -10,7 +10,7 @@ from groups.models import GroupMembership, PeerGroup
 from networks.models import Membership
 from objectives import services
 from objectives.models import ProgressReport, ReportDelivery
-from objectives.progress import last_closed_period
+from objectives.figures import last_closed_period
 from tests.factories import (
     GroupMembershipFactory,
     MeasureFactory,

@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from networks.models import Network
 from objectives import services
-from objectives.progress import period_containing
+from objectives.figures import period_containing
 
 PROGRESS_BAR_FROM = 20  # groups; fewer finish before a bar would help
 

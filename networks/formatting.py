@@ -1,0 +1,69 @@
+"""How Grove writes numbers, money, percentages and days: one meaning per word.
+
+Pages, mails and reports format every figure through these functions (in templates via
+the `grove` filters), so "£49,000", "55%" and "1 Oct 2026 – 31 Oct 2026" read the same
+everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+# Units written before the figure, with no space: "£49,000".
+CURRENCY_SYMBOLS = frozenset({"£", "$", "€", "¥", "₹", "₦", "R", "kr", "CHF", "A$", "C$"})
+MISSING = "—"
+
+
+def _decimal(value: object) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def number(value: object, places: int = 2) -> str:
+    """12 -> '12', 49000 -> '49,000', 12.5 -> '12.5', 1750.256 -> '1,750.26'; None -> '—'."""
+    amount = _decimal(value)
+    if amount is None:
+        return MISSING
+    amount = round(amount, places)
+    if amount == amount.to_integral_value():
+        return f"{amount:,.0f}"
+    return f"{amount:,.{places}f}".rstrip("0").rstrip(".")
+
+
+def is_currency(unit: str) -> bool:
+    return unit.strip() in CURRENCY_SYMBOLS
+
+
+def quantity(value: object, unit: str = "") -> str:
+    """A figure with its unit: '£49,000', '55%', '1,750 hours', '12'."""
+    text = number(value)
+    unit = (unit or "").strip()
+    if text == MISSING or not unit:
+        return text
+    if is_currency(unit):
+        return f"-{unit}{text[1:]}" if text.startswith("-") else f"{unit}{text}"
+    if unit == "%":
+        return f"{text}%"
+    return f"{text} {unit}"
+
+
+def percent(fraction: float | Decimal | None) -> str:
+    """0.55 -> '55%'. Takes a fraction, so no caller multiplies by 100 itself."""
+    if fraction is None:
+        return MISSING
+    return f"{round(float(fraction) * 100)}%"
+
+
+def day(value: dt.date | None) -> str:
+    """date(2026, 10, 1) -> '1 Oct 2026'."""
+    return MISSING if value is None else f"{value:%-d %b %Y}"
+
+
+def date_range(first: dt.date, last: dt.date) -> str:
+    """A period by its first and last day: '1 Oct 2026 – 31 Oct 2026'."""
+    return f"{day(first)} – {day(last)}"

@@ -1,0 +1,806 @@
+"""The figures engine: every figure Grove shows is computed here and nowhere else.
+
+A measure's value, progress, expected progress and status; activity, people-reached
+and referral figures; for the whole network, for one group, or broken down by group or
+by period (week or month, on the network's local days). Pages, mails, reports, exports
+and the API read these functions and never aggregate rows themselves.
+
+Every figure is a GROUP BY aggregate: one query per kind of source, whatever the number of
+rows, objectives or measures, so callers cost a fixed number of queries. The readers of
+each source (`_manual`, `_activity_counts`, ...) all answer one question, "what did this
+source add over these days, keyed by nothing, group or period", so a rollup table of
+figures per measure, group and month can later stand in for any of them without changing
+a caller.
+
+The rules, stated once:
+- Counted sources (activities of some kinds, referrals) count from the objective's start
+  day: the baseline is where the network stood when the objective began. Sums of
+  contributions count every contribution linked to the measure, since each was linked on
+  purpose. Manual measures take the latest reading (a group's part: its latest reading).
+- Progress = (value − baseline) / (target − baseline), kept raw (negative when worse than
+  the baseline, above 1 past the target) and clamped to 0–100% only for display.
+- Expected progress = the share of the objective's time gone.
+- Status compares progress with expected progress: on track within the network's
+  tolerance, at risk within twice it, off track beyond.
+- An objective's progress is the average of its measures' progress, each counted up to
+  its target (overshooting one target cannot make up for another); its status follows
+  from that average by the same rule, so the badge never contradicts the number beside
+  it. OBJECTIVE_RULE says so on every page that shows it.
+- People reached: the people reached by activities, credited to the person who led each
+  activity (so a member's, a group's and the network's figures add up, with nobody's
+  audience counted twice).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, FirstValue, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from groups.models import Activity
+from networks.formatting import date_range
+from networks.models import Network
+from objectives.models import CheckIn, Contribution, Measure, Objective
+from referrals.models import Referral, Touchpoint
+
+ZERO = Decimal(0)
+Source = Measure.Source
+Period = Literal["week", "month"]
+# None: the whole network; "group": per group id; "week"/"month": per period start day.
+By = Literal["group", "week", "month"] | None
+
+STATUS_LABELS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
+OBJECTIVE_RULE = (
+    "An objective's progress is the average of its measures' progress, each counted up to "
+    "its target; its status compares that average with the share of time gone."
+)
+PEOPLE_REACHED_HELP = (
+    "People reached by activities, credited to the person who led each one, so nobody's "
+    "audience is counted twice."
+)
+
+
+# ---------------------------------------------------------------- progress and status
+
+
+def progress_of(measure: Measure, value: Decimal) -> float:
+    """Raw progress: negative when worse than the baseline, above 1 past the target."""
+    return float((value - measure.baseline) / (measure.target - measure.baseline))
+
+
+def status_of(progress: float, expected: float, tolerance: float | Decimal) -> str:
+    gap = expected - progress
+    tolerance = float(tolerance)
+    # A small epsilon keeps exact boundaries (gap == tolerance) on the kinder side.
+    if gap <= tolerance + 1e-9:
+        return "on_track"
+    if gap <= 2 * tolerance + 1e-9:
+        return "at_risk"
+    return "off_track"
+
+
+def clamp(progress: float) -> float:
+    return min(max(progress, 0.0), 1.0)
+
+
+@dataclass(frozen=True)
+class MeasureProgress:
+    measure: Measure
+    value: Decimal
+    progress: float  # raw, (value - baseline) / (target - baseline)
+    expected: float
+    status: str  # "on_track" | "at_risk" | "off_track"
+
+    @property
+    def display_percent(self) -> float:
+        return clamp(self.progress) * 100
+
+    @property
+    def expected_percent(self) -> float:
+        return self.expected * 100
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class ObjectiveProgress:
+    objective: Objective
+    measures: list[MeasureProgress]
+    progress: float  # the average of the measures' clamped progress
+    expected: float
+    status: str
+
+    @property
+    def display_percent(self) -> float:
+        return clamp(self.progress) * 100
+
+    @property
+    def expected_percent(self) -> float:
+        return self.expected * 100
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def on_track_count(self) -> int:
+        return sum(m.status == "on_track" for m in self.measures)
+
+    @property
+    def summary(self) -> str:
+        """The line under the headline, e.g. '2 of 3 measures on track'."""
+        total = len(self.measures)
+        noun = "measure" if total == 1 else "measures"
+        return f"{self.on_track_count} of {total} {noun} on track"
+
+
+def measure_progress(
+    measure: Measure, value: Decimal, *, on: dt.date, tolerance: float | Decimal
+) -> MeasureProgress:
+    progress = progress_of(measure, value)
+    expected = measure.objective.expected_progress(on)
+    return MeasureProgress(
+        measure, value, progress, expected, status_of(progress, expected, tolerance)
+    )
+
+
+def objective_progress(
+    objective: Objective,
+    measures: list[MeasureProgress],
+    *,
+    on: dt.date,
+    tolerance: float | Decimal,
+) -> ObjectiveProgress:
+    """The objective's figures from its measures' (see OBJECTIVE_RULE)."""
+    expected = objective.expected_progress(on)
+    progress = sum(clamp(m.progress) for m in measures) / len(measures) if measures else 0.0
+    return ObjectiveProgress(
+        objective, measures, progress, expected, status_of(progress, expected, tolerance)
+    )
+
+
+def objectives_progress(
+    network: Network,
+    objectives: Iterable[Objective],
+    *,
+    on: dt.date | None = None,
+    values: dict[int, Decimal] | None = None,
+) -> list[ObjectiveProgress]:
+    """Each objective's progress at the end of day `on` (default today), measures included.
+
+    Objectives should come with their measures prefetched; values cost one query per source,
+    unless the caller already has them (the last point of a `measure_series` to `on`).
+    """
+    on = on or network.today()
+    objective_list = list(objectives)
+    measures = [m for o in objective_list for m in o.measures.all()]
+    for o in objective_list:
+        for m in o.measures.all():
+            m.objective = o  # already loaded: spares a query per measure
+    if values is None:
+        values = measure_values(measures, end=on + dt.timedelta(days=1))
+    return [
+        objective_progress(
+            o,
+            [
+                measure_progress(m, values[m.pk], on=on, tolerance=network.tolerance)
+                for m in o.measures.all()
+            ],
+            on=on,
+            tolerance=network.tolerance,
+        )
+        for o in objective_list
+    ]
+
+
+def network_progress(
+    network: Network,
+    *,
+    on: dt.date | None = None,
+    objectives: QuerySet[Objective] | None = None,
+) -> list[ObjectiveProgress]:
+    """Progress of the network's active objectives at the end of day `on` (default today)."""
+    if objectives is None:
+        objectives = Objective.objects.filter(network=network)
+    return objectives_progress(network, objectives.active().prefetch_related("measures"), on=on)
+
+
+# ---------------------------------------------------------------- measure values
+
+
+def measure_values(
+    measures: Iterable[Measure], *, start: dt.date | None = None, end: dt.date
+) -> dict[int, Decimal]:
+    """Each measure's value from its source over days start <= day < end.
+
+    With no start: the value at the end of day end - 1 (cumulative since the objective
+    began; for manual measures the latest reading, or the baseline if there is none).
+    With a start: what happened in the period (for manual measures, the latest reading in
+    the period, 0 if none).
+    """
+    measures = _with_objectives(measures)
+    found = _values(measures, start=start, end=end, by=None)
+    return {
+        m.pk: found.get(
+            (m.pk, None), m.baseline if m.source == Source.MANUAL and start is None else ZERO
+        )
+        for m in measures
+    }
+
+
+def measure_values_by_group(
+    measures: Iterable[Measure], *, start: dt.date | None = None, end: dt.date
+) -> dict[tuple[int, int], Decimal]:
+    """(measure id, group id) -> that group's part; pairs with nothing are left out.
+
+    For manual measures a group's part is the latest reading recorded for that group.
+    """
+    return _values(_with_objectives(measures), start=start, end=end, by="group")
+
+
+def group_parts_by_period(
+    measures: Iterable[Measure],
+    *,
+    group_id: int,
+    start: dt.date,
+    end: dt.date,
+    period: Period,
+) -> dict[int, list[tuple[dt.date, Decimal | None]]]:
+    """What one group added to each measure in every period from start to end.
+
+    Points are (first day of the period, the group's part). Counted and summed sources
+    give 0 for a quiet period; a manual measure gives the group's latest reading in the
+    period, or None when it recorded none (a reading, not an amount: a gap, not a zero).
+    """
+    measures = _with_objectives(measures)
+    starts = period_starts(start, end, period)
+    found = _values(measures, start=starts[0], end=end, by=period, group_id=group_id)
+    return {
+        m.pk: [
+            (day, found.get((m.pk, day), None if m.source == Source.MANUAL else ZERO))
+            for day in starts
+        ]
+        for m in measures
+    }
+
+
+def measure_series(
+    measures: Iterable[Measure], *, start: dt.date, end: dt.date, period: Period
+) -> dict[int, list[tuple[dt.date, Decimal]]]:
+    """Each measure's cumulative value at the end of every period from start to end.
+
+    Points are (first day of the period, value at its end). Weeks start on Monday.
+    Activities, referrals and check-ins are stored as the network's local days, so the
+    periods are the network's own.
+    """
+    measures = _with_objectives(measures)
+    starts = period_starts(start, end, period)
+    opening = measure_values(measures, start=None, end=starts[0])
+    per_period = _values(measures, start=starts[0], end=end, by=period)
+    series: dict[int, list[tuple[dt.date, Decimal]]] = {}
+    for m in measures:
+        running = opening[m.pk]
+        points = []
+        for day in starts:
+            found = per_period.get((m.pk, day))
+            if m.source == Source.MANUAL:
+                running = found if found is not None else running
+            else:
+                running += found or ZERO
+            points.append((day, running))
+        series[m.pk] = points
+    return series
+
+
+def _with_objectives(measures: Iterable[Measure]) -> list[Measure]:
+    measures = list(measures)
+    if all(Measure.objective.is_cached(m) for m in measures):
+        return measures
+    by_id = Measure.objects.select_related("objective").in_bulk([m.pk for m in measures])
+    return [by_id[m.pk] for m in measures]
+
+
+def _low(measure: Measure, start: dt.date | None) -> dt.date:
+    """First day counted for a counted source: never before the objective began."""
+    begins = measure.objective.starts_on
+    return begins if start is None else max(start, begins)
+
+
+def _trunc(period: Period, field: str) -> Any:
+    return (TruncWeek if period == "week" else TruncMonth)(field)
+
+
+def _values(
+    measures: list[Measure],
+    *,
+    start: dt.date | None,
+    end: dt.date,
+    by: By,
+    group_id: int | None = None,
+) -> dict[tuple[int, Any], Decimal]:
+    """(measure id, key) -> what the measure's source gave over start <= day < end.
+
+    The key is None, a group id or a period's first day (`by`); `group_id` keeps one
+    group's rows only. This is the one place a measure's value is read from its source.
+    """
+    by_source: dict[str, list[Measure]] = defaultdict(list)
+    for m in measures:
+        by_source[m.source].append(m)
+    found: dict[tuple[int, Any], Decimal] = {}
+    if by_source[Source.MANUAL]:
+        found.update(_manual(by_source[Source.MANUAL], start, end, by, group_id))
+    if by_source[Source.ACTIVITY_COUNT]:
+        found.update(_activity_counts(by_source[Source.ACTIVITY_COUNT], start, end, by, group_id))
+    if by_source[Source.ACTIVITY_SUM]:
+        found.update(_activity_sums(by_source[Source.ACTIVITY_SUM], start, end, by, group_id))
+    referral_sources = {
+        Source.REFERRALS_MADE: ("made_on", "made_in"),
+        Source.REFERRALS_SERVED: ("served_on", "served_in"),
+        Source.REFERRALS_CLOSED_VALUE: ("closed_on", "closed_in"),
+    }
+    for source, (day_field, method) in referral_sources.items():
+        if by_source[source]:
+            found.update(_referrals(by_source[source], start, end, by, group_id, day_field, method))
+    return found
+
+
+def _grouped(qs: QuerySet, by: By, day_field: str, group_field: str) -> QuerySet:
+    """The queryset grouped by the requested key (a column named "key")."""
+    qs = qs.order_by()  # Meta.ordering must not leak into GROUP BY
+    if by is None:
+        return qs
+    if by == "group":
+        return qs.values(key=F(group_field))
+    return qs.values(key=_trunc(by, day_field))
+
+
+def _key(value: Any) -> Any:
+    # TruncWeek/TruncMonth give datetimes on some backends; figures speak in days.
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _spread(
+    qs: QuerySet, by: By, aggregates: dict[str, Any], measures: list[Measure]
+) -> dict[tuple[int, Any], Decimal]:
+    """Run one aggregate query with a column per measure; spread it to (measure, key)."""
+    found: dict[tuple[int, Any], Decimal] = {}
+    rows = [qs.aggregate(**aggregates)] if by is None else qs.annotate(**aggregates)
+    for row in rows:
+        key = None if by is None else _key(row["key"])
+        for m in measures:
+            value = row[f"m{m.pk}"]
+            if value:
+                found[(m.pk, key)] = Decimal(value)
+    return found
+
+
+def _activity_counts(
+    measures: list[Measure], start: dt.date | None, end: dt.date, by: By, group_id: int | None
+) -> dict[tuple[int, Any], Decimal]:
+    low = min(_low(m, start) for m in measures)
+    qs = Activity.objects.filter(
+        network_id__in={m.objective.network_id for m in measures}
+    ).in_period(low, end)
+    if group_id is not None:
+        qs = qs.filter(group_id=group_id)
+    qs = _grouped(qs, by, "occurred_on", "group_id")
+    aggregates = {}
+    for m in measures:
+        condition = Q(network_id=m.objective.network_id, occurred_on__gte=_low(m, start))
+        if m.activity_kinds:
+            condition &= Q(kind__in=m.activity_kinds)
+        aggregates[f"m{m.pk}"] = Count("id", filter=condition)
+    return _spread(qs, by, aggregates, measures)
+
+
+def _activity_sums(
+    measures: list[Measure], start: dt.date | None, end: dt.date, by: By, group_id: int | None
+) -> dict[tuple[int, Any], Decimal]:
+    ids = [m.pk for m in measures]
+    networks = {m.objective.network_id for m in measures}
+    if start is None and by is None and group_id is None:
+        return _activity_sums_to(ids, networks, end)
+    # The network filter lets the activities' (network, day) index find the period's rows.
+    qs = Contribution.objects.filter(
+        measure_id__in=ids, activity__network_id__in=networks
+    ).in_period(start, end)
+    if group_id is not None:
+        qs = qs.filter(activity__group_id=group_id)
+    key_fields: list[Any] = ["measure_id"]
+    if by == "group":
+        qs = qs.annotate(key=F("activity__group_id"))
+        key_fields.append("key")
+    elif by is not None:
+        qs = qs.annotate(key=_trunc(by, "activity__occurred_on"))
+        key_fields.append("key")
+    rows = qs.order_by().values(*key_fields).annotate(total=Sum("amount"))
+    return {(row["measure_id"], _key(row.get("key"))): row["total"] for row in rows if row["total"]}
+
+
+def _activity_sums_to(
+    ids: list[int], networks: set[int], end: dt.date
+) -> dict[tuple[int, Any], Decimal]:
+    """Everything contributed before `end`: all of it, less what came on or after `end`.
+
+    Reading the measure's contributions alone and joining only the activities after `end`
+    (few, for a period that just closed, none for today) avoids joining all history. Both
+    sums are subqueries per measure: correlated on the contributions instead, PostgreSQL
+    would run the "after" subquery once per contribution row.
+    """
+    contributions = Contribution.objects.filter(measure_id=OuterRef("pk")).order_by()
+    after = contributions.filter(activity__network_id__in=networks, activity__occurred_on__gte=end)
+
+    def total(qs: Any) -> Subquery:
+        return Subquery(
+            qs.values("measure_id").annotate(total=Sum("amount")).values("total"),
+            output_field=DecimalField(),
+        )
+
+    rows = (
+        Measure.objects.filter(pk__in=ids)
+        .order_by()
+        .annotate(
+            total=Coalesce(total(contributions), Value(ZERO)) - Coalesce(total(after), Value(ZERO))
+        )
+        .values_list("pk", "total")
+    )
+    return {(pk, None): value for pk, value in rows if value}
+
+
+def _referrals(
+    measures: list[Measure],
+    start: dt.date | None,
+    end: dt.date,
+    by: By,
+    group_id: int | None,
+    day_field: str,
+    method: str,
+) -> dict[tuple[int, Any], Decimal]:
+    low = min(_low(m, start) for m in measures)
+    qs = getattr(
+        Referral.objects.filter(network_id__in={m.objective.network_id for m in measures}),
+        method,
+    )(low, end)
+    if group_id is not None:
+        qs = qs.filter(group_id=group_id)
+    qs = _grouped(qs, by, day_field, "group_id")
+    aggregates = {}
+    for m in measures:
+        condition = Q(network_id=m.objective.network_id, **{f"{day_field}__gte": _low(m, start)})
+        if m.source == Source.REFERRALS_CLOSED_VALUE:
+            aggregates[f"m{m.pk}"] = Sum("closed_value", filter=condition)
+        else:
+            aggregates[f"m{m.pk}"] = Count("id", filter=condition)
+    return _spread(qs, by, aggregates, measures)
+
+
+def _manual(
+    measures: list[Measure], start: dt.date | None, end: dt.date, by: By, group_id: int | None
+) -> dict[tuple[int, Any], Decimal]:
+    """The latest reading per measure (and group or period): a window, not a loop.
+
+    A group's part is its own latest reading; the network's value is the latest reading of
+    any kind (an organiser's network-wide reading or a group's).
+    """
+    qs = CheckIn.objects.filter(measure_id__in=[m.pk for m in measures]).in_period(start, end)
+    if group_id is not None:
+        qs = qs.filter(group_id=group_id)
+    partition: list[Any] = [F("measure_id")]
+    if by == "group":
+        qs = qs.filter(group__isnull=False).annotate(key=F("group_id"))
+    elif by is not None:
+        qs = qs.annotate(key=_trunc(by, "recorded_on"))
+    if by is not None:
+        partition.append(F("key"))
+    latest = Window(
+        FirstValue("value"),
+        partition_by=partition,
+        order_by=[F("recorded_on").desc(), F("id").desc()],
+    )
+    fields = ["measure_id", "latest"] + (["key"] if by is not None else [])
+    rows = qs.annotate(latest=latest).order_by().values(*fields).distinct()
+    return {(row["measure_id"], _key(row.get("key"))): row["latest"] for row in rows}
+
+
+# ---------------------------------------------------------------- activity figures
+
+
+@dataclass
+class KindCount:
+    kind: str
+    label: str
+    count: int
+    people_reached: int
+
+
+@dataclass
+class ActivityFigures:
+    total: int = 0
+    people_reached: int = 0
+    by_kind: list[KindCount] | None = None
+
+    def __post_init__(self) -> None:
+        if self.by_kind is None:
+            self.by_kind = []
+
+
+KIND_LABELS = dict(Activity.Kind.choices)
+
+
+def activity_figures(
+    network: Network, *, group_ids: Iterable[int], start: dt.date, end: dt.date
+) -> dict[int, ActivityFigures]:
+    """group id -> its activities over start <= day < end: how many, of which kind, and the
+    people they reached. One query for any number of groups; groups with none are left out."""
+    rows = (
+        Activity.objects.for_network(network)
+        .in_period(start, end)
+        .filter(group_id__in=list(group_ids))
+        .values("group_id", "kind")
+        .annotate(count=Count("id"), reached=Sum("people_reached"))
+        .order_by("group_id", "-count", "kind")
+    )
+    out: dict[int, ActivityFigures] = {}
+    for r in rows:
+        figures = out.setdefault(r["group_id"], ActivityFigures())
+        reached = r["reached"] or 0
+        figures.total += r["count"]
+        figures.people_reached += reached
+        assert figures.by_kind is not None
+        figures.by_kind.append(
+            KindCount(r["kind"], KIND_LABELS.get(r["kind"], r["kind"]), r["count"], reached)
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class MemberActivity:
+    led: int
+    joined: int  # taken part in without leading
+    people_reached: int  # by the activities the person led (PEOPLE_REACHED_HELP)
+
+
+def member_activity(
+    network: Network,
+    user_id: int,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    period: Period | None = None,
+) -> dict[Any, MemberActivity]:
+    """A member's activities: {None: totals}, or {period start: figures} with `period`."""
+    qs = Activity.objects.for_network(network).involving(user_id).order_by()
+    if start is not None:
+        qs = qs.filter(occurred_on__gte=start)
+    if end is not None:
+        qs = qs.filter(occurred_on__lt=end)
+    led = Q(led_by_id=user_id)
+    aggregates = {
+        "led": Count("id", filter=led),
+        "joined": Count("id", filter=~led),
+        "reached": Sum("people_reached", filter=led),
+    }
+    rows = (
+        [qs.aggregate(**aggregates)]
+        if period is None
+        else qs.values(key=_trunc(period, "occurred_on")).annotate(**aggregates)
+    )
+    return {
+        (None if period is None else _key(r["key"])): MemberActivity(
+            r["led"], r["joined"], r["reached"] or 0
+        )
+        for r in rows
+    }
+
+
+# ---------------------------------------------------------------- referral figures
+
+DONE = (Referral.Status.SERVED, Referral.Status.CLOSED)
+SETTLED = (*DONE, Referral.Status.DECLINED)
+
+
+@dataclass(frozen=True)
+class ReferralFigures:
+    made: int
+    served: int
+    closed_value: Decimal
+    followed: int  # made in the period and followed up by the concierge (a touchpoint)
+
+    @property
+    def follow_through(self) -> float | None:
+        """Concierge follow-through: the share of referrals whose referrer stayed with the
+        client (logged a touchpoint of their own)."""
+        return self.followed / self.made if self.made else None
+
+
+NO_REFERRALS = ReferralFigures(0, 0, ZERO, 0)
+
+
+def referral_figures(
+    network: Network, *, group_ids: Iterable[int], start: dt.date, end: dt.date
+) -> dict[int, ReferralFigures]:
+    """group id -> referrals made, served and closed over start <= day < end."""
+    made = Q(made_on__gte=start, made_on__lt=end)
+    served = Q(served_on__gte=start, served_on__lt=end)
+    closed = Q(closed_on__gte=start, closed_on__lt=end)
+    by_referrer = Touchpoint.objects.filter(
+        referral=OuterRef("pk"), author=OuterRef("referrer"), happened_on__lt=end
+    )
+    rows = (
+        Referral.objects.for_network(network)
+        .filter(made | served | closed)
+        .filter(group_id__in=list(group_ids))
+        .order_by()
+        .values("group_id")
+        .annotate(
+            made=Count("id", filter=made),
+            served=Count("id", filter=served),
+            closed_value=Sum("closed_value", filter=closed),
+            followed=Count("id", filter=made & Q(Exists(by_referrer))),
+        )
+    )
+    return {
+        r["group_id"]: ReferralFigures(
+            r["made"], r["served"], r["closed_value"] or ZERO, r["followed"]
+        )
+        for r in rows
+    }
+
+
+def referral_totals(referrals: QuerySet[Referral]) -> dict[str, Any]:
+    """Totals over any set of referrals: made, open, served, closed, value, rating."""
+    return referrals.order_by().aggregate(
+        made=Count("id"),
+        open=Count("id", filter=~Q(status__in=SETTLED)),
+        served=Count("id", filter=Q(status__in=DONE)),
+        closed=Count("id", filter=Q(status=Referral.Status.CLOSED)),
+        value=Coalesce(Sum("closed_value"), Value(ZERO), output_field=DecimalField()),
+        rating=Avg("client_rating"),
+    )
+
+
+def member_referrals(network: Network, user_id: int) -> dict[str, Any]:
+    """A member's referrals as concierge (given) and as the colleague serving (received)."""
+    followed = Exists(Touchpoint.objects.filter(referral=OuterRef("pk"), author_id=user_id))
+    given = Q(referrer_id=user_id)
+    received = Q(receiver_id=user_id)
+    totals = (
+        Referral.objects.for_network(network)
+        .filter(given | received)
+        .order_by()
+        .aggregate(
+            given=Count("id", filter=given),
+            given_served=Count("id", filter=given & Q(status__in=DONE)),
+            followed=Count("id", filter=given & Q(followed)),
+            rating=Avg("client_rating", filter=given),
+            value=Coalesce(
+                Sum("closed_value", filter=given), Value(ZERO), output_field=DecimalField()
+            ),
+            received=Count("id", filter=received),
+            received_served=Count("id", filter=received & Q(status__in=DONE)),
+        )
+    )
+    totals["follow_through"] = share(totals["followed"], totals["given"])
+    totals["served_rate"] = share(totals["given_served"], totals["given"])
+    return totals
+
+
+def member_referrals_by_period(
+    network: Network, user_id: int, *, start: dt.date, end: dt.date, period: Period
+) -> dict[dt.date, dict[str, int]]:
+    rows = (
+        Referral.objects.for_network(network)
+        .made_in(start, end)
+        .filter(Q(referrer_id=user_id) | Q(receiver_id=user_id))
+        .order_by()
+        .values(key=_trunc(period, "made_on"))
+        .annotate(
+            given=Count("id", filter=Q(referrer_id=user_id)),
+            received=Count("id", filter=Q(receiver_id=user_id)),
+        )
+    )
+    return {_key(r["key"]): {"given": r["given"], "received": r["received"]} for r in rows}
+
+
+def share(part: int | float, whole: int | float) -> float | None:
+    return part / whole if whole else None
+
+
+# ---------------------------------------------------------------- periods
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    start: dt.date
+    end: dt.date  # the first day after the period
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end - dt.timedelta(days=1)
+
+    def __str__(self) -> str:
+        return date_range(self.start, self.last_day)
+
+
+def period_start(day: dt.date, period: Period) -> dt.date:
+    if period == "week":
+        return day - dt.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def period_after(first: dt.date, period: Period) -> dt.date:
+    """The first day of the period after the one starting on `first`."""
+    if period == "week":
+        return first + dt.timedelta(days=7)
+    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def period_starts(start: dt.date, end: dt.date, period: Period) -> list[dt.date]:
+    """First days of the periods from the one holding `start` up to (not including) `end`."""
+    day = period_start(start, period)
+    starts = [day]
+    while (day := period_after(day, period)) < end:
+        starts.append(day)
+    return starts
+
+
+def recent_periods(today: dt.date, period: Period, count: int) -> list[dt.date]:
+    """First days of the last `count` periods, oldest first, ending with today's."""
+    first = period_start(today, period)
+    for _ in range(count - 1):
+        first = period_start(first - dt.timedelta(days=1), period)
+    return period_starts(first, today + dt.timedelta(days=1), period)
+
+
+def cadence_period(network: Network) -> Period:
+    return "week" if network.report_cadence == Network.Cadence.WEEKLY else "month"
+
+
+def period_containing(network: Network, day: dt.date) -> ReportPeriod:
+    kind = cadence_period(network)
+    first = period_start(day, kind)
+    return ReportPeriod(first, period_after(first, kind))
+
+
+def _local_today(network: Network, now: dt.datetime | None) -> dt.date:
+    return (now or timezone.now()).astimezone(network.tz).date()
+
+
+def last_closed_period(network: Network, now: dt.datetime | None = None) -> ReportPeriod:
+    """The latest period that has ended in the network's time zone."""
+    current = period_containing(network, _local_today(network, now))
+    return period_containing(network, current.start - dt.timedelta(days=1))
+
+
+def closed_periods(
+    network: Network, *, since: dt.date, now: dt.datetime | None = None, limit: int = 12
+) -> list[ReportPeriod]:
+    """Closed periods ending after `since`, oldest first, at most the latest `limit`."""
+    periods: list[ReportPeriod] = []
+    period = last_closed_period(network, now)
+    while period.end > since and len(periods) < limit:
+        periods.append(period)
+        period = period_containing(network, period.start - dt.timedelta(days=1))
+    return periods[::-1]
