@@ -26,7 +26,6 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from groups.models import Activity, GroupMembership, PeerGroup
-from networks.formatting import quantity
 from networks.models import Invitation, Membership, Network, User
 from networks.policy import network_access
 from objectives import figures

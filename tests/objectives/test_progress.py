@@ -5,7 +5,6 @@ import pytest
 
 from groups.models import Activity
 from networks.models import Network
-from objectives.models import Measure
 from objectives.figures import (
     closed_periods,
     last_closed_period,
@@ -16,6 +15,7 @@ from objectives.figures import (
     period_containing,
     status_of,
 )
+from objectives.models import Measure
 from referrals.models import Referral
 from tests.factories import (
     ActivityFactory,

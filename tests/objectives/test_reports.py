@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from networks.models import Membership
 from objectives import services, tasks
-from objectives.models import Measure, ProgressReport, ReportDelivery
 from objectives.figures import last_closed_period
+from objectives.models import Measure, ProgressReport, ReportDelivery
 from referrals.models import Referral
 from tests.factories import (
     ActivityFactory,

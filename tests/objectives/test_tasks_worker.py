@@ -9,8 +9,8 @@ from django.utils import timezone
 from groups.models import GroupMembership, PeerGroup
 from networks.models import Membership
 from objectives import services
-from objectives.models import ProgressReport, ReportDelivery
 from objectives.figures import last_closed_period
+from objectives.models import ProgressReport, ReportDelivery
 from tests.factories import (
     GroupMembershipFactory,
     MeasureFactory,
