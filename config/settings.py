@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "rest_framework",
     "django_htmx",
     "template_partials",
@@ -107,6 +108,8 @@ TEMPLATES = [
         },
     }
 ]
+
+FORM_RENDERER = "networks.renderers.FormRenderer"
 
 # Database: DATABASE_URL, or an SQLite file in the project (the embedded default).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
