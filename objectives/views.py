@@ -462,14 +462,15 @@ def _entries(
             continue
         if before is None:
             continue
+        delta = record.diff_against(before, included_fields=fields)
+        # diff_against sorts by field name; show them in the form's order instead.
         changes = [
             (
-                str(model._meta.get_field(f).verbose_name),
-                _show(model, f, getattr(before, f)),
-                _show(model, f, getattr(record, f)),
+                str(model._meta.get_field(change.field).verbose_name),
+                _show(model, change.field, change.old),
+                _show(model, change.field, change.new),
             )
-            for f in fields
-            if getattr(before, f) != getattr(record, f)
+            for change in sorted(delta.changes, key=lambda change: fields.index(change.field))
         ]
         if changes:
             entries.append(
