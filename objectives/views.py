@@ -547,9 +547,8 @@ def report_detail(request: HttpRequest, network: str, report: int) -> HttpRespon
 @login_required
 def report_preferences(request: HttpRequest, network: str) -> HttpResponse:
     network, access = network_access(request, network)
+    access.require(access.can_choose_report_delivery)
     membership = Membership.objects.filter(user=request.user, network=network).first()
-    # A site admin outside the network has nothing to receive.
-    access.require(membership is not None)
     form = ReportDeliveryForm(request.POST or None, instance=membership)
     if request.method == "POST" and form.is_valid():
         form.save()
