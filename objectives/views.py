@@ -10,7 +10,7 @@ from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from groups.models import Activity, GroupMembership, PeerGroup
 from networks.models import Membership, Network
@@ -122,13 +122,19 @@ def objective_edit(request: HttpRequest, network: str, objective: int) -> HttpRe
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def objective_archive(request: HttpRequest, network: str, objective: int) -> HttpResponse:
     """Archive (or, with restore=1, bring back) an objective; archived ones leave the
-    home page and reports but keep their history."""
+    home page and reports but keep their history. GET asks first, so a stray click on
+    "Archive" archives nothing, with or without JavaScript."""
     network, access = network_access(request, network)
     objective_obj = _objective(network, objective)
     access.require(access.can_manage_objectives)
+    if request.method == "GET":
+        if objective_obj.archived_at is not None:
+            return redirect(objective_obj)
+        context = {"network": network, "access": access, "objective": objective_obj}
+        return render(request, "objectives/objective_archive.html", context)
     if request.POST.get("restore") == "1":
         objective_obj.archived_at = None
         messages.success(request, f"“{objective_obj.title}” is active again.")
