@@ -24,3 +24,5 @@ urlpatterns = [
     path("n/<slug:network>/referrals/", include("referrals.urls")),
     path("", include("networks.urls")),
 ]
+
+handler403 = "networks.views.permission_denied"

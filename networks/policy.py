@@ -190,6 +190,19 @@ class Access:
         if not allowed:
             raise PermissionDenied
 
+    @property
+    def groups_with_visible_reports(self) -> QuerySet[Any]:
+        """The network's active groups whose reports and dashboard this person may see:
+        the same rule as `can_see_group_reports`, as a list to link to."""
+        groups = self.network.groups.filter(archived_at__isnull=True).order_by("name")
+        return groups if self.can_see_all_reports else groups.filter(id__in=self.group_roles)
+
+    @property
+    def can_choose_report_delivery(self) -> bool:
+        """Delivery preferences live on the Membership: a site admin who is not a member
+        has none to set."""
+        return self.network_role is not None
+
 
 def visible_networks(user: User | AnonymousUser) -> QuerySet[Network]:
     if not user.is_authenticated:

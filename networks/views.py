@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -392,3 +392,21 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
     )
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 403 page (config.urls.handler403), with the network's menu when the URL names a
+    network this person may see, so that they can go on from where they were refused."""
+    match = request.resolver_match
+    kwargs = match.kwargs if match else {}
+    # The network's URL parameter, under its newer name or its older one.
+    slug = kwargs.get("network_slug") or kwargs.get("network")
+    context: dict[str, Any] = {}
+    if isinstance(slug, str):
+        try:
+            network, access = network_access(request, slug)
+        except Http404:
+            pass
+        else:
+            context = {"network": network, "access": access}
+    return render(request, "403.html", context, status=403)

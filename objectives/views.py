@@ -10,7 +10,7 @@ from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from groups.models import Activity, PeerGroup
 from networks.models import Membership, Network
@@ -110,13 +110,19 @@ def objective_edit(request: HttpRequest, network: str, objective: int) -> HttpRe
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def objective_archive(request: HttpRequest, network: str, objective: int) -> HttpResponse:
     """Archive (or, with restore=1, bring back) an objective; archived ones leave the
-    home page and reports but keep their history."""
+    home page and reports but keep their history. GET asks first, so a stray click on
+    "Archive" archives nothing, with or without JavaScript."""
     network, access = network_access(request, network)
     objective_obj = _objective(network, objective)
     access.require(access.can_manage_objectives)
+    if request.method == "GET":
+        if objective_obj.archived_at is not None:
+            return redirect(objective_obj)
+        context = {"network": network, "access": access, "objective": objective_obj}
+        return render(request, "objectives/objective_archive.html", context)
     if request.POST.get("restore") == "1":
         objective_obj.archived_at = None
         messages.success(request, f"“{objective_obj.title}” is active again.")
@@ -433,14 +439,15 @@ def _entries(
             continue
         if before is None:
             continue
+        delta = record.diff_against(before, included_fields=fields)
+        # diff_against sorts by field name; show them in the form's order instead.
         changes = [
             (
-                str(model._meta.get_field(f).verbose_name),
-                _show(model, f, getattr(before, f)),
-                _show(model, f, getattr(record, f)),
+                str(model._meta.get_field(change.field).verbose_name),
+                _show(model, change.field, change.old),
+                _show(model, change.field, change.new),
             )
-            for f in fields
-            if getattr(before, f) != getattr(record, f)
+            for change in sorted(delta.changes, key=lambda change: fields.index(change.field))
         ]
         if changes:
             entries.append(
@@ -509,9 +516,8 @@ def report_detail(request: HttpRequest, network: str, report: int) -> HttpRespon
 @login_required
 def report_preferences(request: HttpRequest, network: str) -> HttpResponse:
     network, access = network_access(request, network)
+    access.require(access.can_choose_report_delivery)
     membership = Membership.objects.filter(user=request.user, network=network).first()
-    # A site admin outside the network has nothing to receive.
-    access.require(membership is not None)
     form = ReportDeliveryForm(request.POST or None, instance=membership)
     if request.method == "POST" and form.is_valid():
         form.save()

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 PRINT = (
     "import django, json; from django.conf import settings; django.setup(); "
@@ -82,3 +84,32 @@ def test_csp_header_allows_no_inline_script(client):
     header = client.get("/accounts/login/")["Content-Security-Policy"]
     script_src = next(part for part in header.split(";") if "script-src" in part)
     assert "unsafe-inline" not in script_src and "'self'" in script_src
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("SECURE_COOKIES", "ture"), ("DEBUG", "yes please"), ("SECURE_SSL_REDIRECT", "flase")],
+)
+def test_a_mistyped_yes_no_variable_stops_start_up_naming_it(name, value):
+    result = run(PRINT, **{"DEBUG": "true", name: value})
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {name}={value!r} is not a yes/no value" in result.stderr
+
+
+def test_the_refusal_lists_the_accepted_yes_no_words():
+    result = run(PRINT, DEBUG="true", SECURE_COOKIES="ture")
+    assert "use one of: 0, 1, false, no, off, on, true, yes." in result.stderr
+
+
+@pytest.mark.parametrize("value", ["TRUE", "Yes", "on", "1"])
+def test_yes_no_words_are_read_whatever_their_case(value):
+    result = run(PRINT, DEBUG=value, SECRET_KEY="x")
+    assert json.loads(result.stdout)["debug"] is True
+
+
+@pytest.mark.parametrize("value", ["fourteen", "-3", "0"])
+def test_a_bad_whole_number_stops_start_up_naming_it(value):
+    result = run(PRINT, DEBUG="true", INVITATION_MAX_AGE_DAYS=value)
+    assert result.returncode != 0
+    expected = f"INVITATION_MAX_AGE_DAYS={value!r} must be a whole number of at least 1"
+    assert expected in result.stderr

@@ -137,3 +137,27 @@ def test_outsider_gets_404_page(world, as_user):
 def test_every_role_reaches_the_network_home(world, as_user, persona):
     response = as_user(getattr(world, persona)).get(world.network.get_absolute_url())
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["organiser", "gardener", "member"])
+def test_a_member_may_choose_report_delivery(world, persona):
+    assert access_for(getattr(world, persona), world.network).can_choose_report_delivery
+
+
+def test_a_site_admin_outside_the_network_may_not_choose_report_delivery(world):
+    assert not access_for(world.admin, world.network).can_choose_report_delivery
+
+
+@pytest.mark.parametrize("persona", ["organiser", "admin"])
+def test_organisers_see_the_reports_of_every_active_group(world, persona):
+    other = PeerGroupFactory(network=world.network, name="Green Teachers")
+    PeerGroupFactory(network=world.network, name="Old Group", archived_at="2026-01-01T00:00Z")
+    groups = access_for(getattr(world, persona), world.network).groups_with_visible_reports
+    assert list(groups) == [world.group, other]
+
+
+@pytest.mark.parametrize("persona", ["gardener", "member"])
+def test_group_members_see_the_reports_of_their_own_groups(world, persona):
+    PeerGroupFactory(network=world.network, name="Green Teachers")
+    groups = access_for(getattr(world, persona), world.network).groups_with_visible_reports
+    assert list(groups) == [world.group]

@@ -118,6 +118,21 @@ def test_directory_is_paginated(world, as_user):
     assert "Zed 29" in second
 
 
+def test_directory_page_links_keep_the_search(world, as_user):
+    for n in range(30):
+        MembershipFactory(user=UserFactory(name=f"Zed {n:02d}"), network=world.network)
+    body = as_user(world.organiser).get(directory(world), {"q": "Zed"}).content.decode()
+    assert 'href="?q=Zed&amp;page=2"' in body
+
+
+def test_directory_page_links_keep_the_search_under_htmx(world, as_user):
+    for n in range(30):
+        MembershipFactory(user=UserFactory(name=f"Zed {n:02d}"), network=world.network)
+    client = as_user(world.organiser)
+    body = client.get(directory(world), {"q": "Zed", "page": 2}, **HX).content.decode()
+    assert 'href="?q=Zed&amp;page=1"' in body
+
+
 def _fill(world, people: int) -> None:
     groups = [PeerGroupFactory(network=world.network) for _ in range(3)]
     for _ in range(people):

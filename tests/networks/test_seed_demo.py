@@ -81,3 +81,18 @@ def test_demo_logins_have_their_roles(demo):
 
 def test_demo_password_works(demo, client):
     assert client.login(email="member@grove.demo", password="grove-demo")
+
+
+def test_seeded_history_names_its_author(demo):
+    organiser = User.objects.get(email="organiser@grove.demo")
+    objective = demo.objectives.first()
+    authors = {record.history_user for record in objective.history.all()}
+    assert authors == {organiser}
+    assert demo.history.get().history_user == organiser
+
+
+def test_seeding_leaves_no_author_behind_for_later_changes(demo):
+    objective = demo.objectives.first()
+    objective.title = "Changed outside any request"
+    objective.save()
+    assert objective.history.latest().history_user is None

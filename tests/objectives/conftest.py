@@ -1,8 +1,9 @@
 """Fixtures for report tests: a mail server that fails on cue, and real Celery workers."""
 
+import asyncio
 import os
 import signal
-import socketserver
+import socket
 import subprocess
 import sys
 import threading
@@ -13,6 +14,8 @@ from pathlib import Path
 from smtplib import SMTPServerDisconnected
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 
@@ -42,75 +45,56 @@ def _reset_flaky_mail() -> None:
 # ---------------------------------------------------------------- a real SMTP server
 
 
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    """Just enough SMTP for Django's backend; refuses the first connections with 421."""
+class _Refuse(asyncio.Protocol):
+    """What a busy mail server says before hanging up."""
 
-    def reply(self, line: str) -> None:
-        self.wfile.write(line.encode() + b"\r\n")
-
-    def handle(self) -> None:
-        server: FakeSMTPServer = self.server  # type: ignore[assignment]
-        with server.lock:
-            server.connections += 1
-            refuse = server.connections <= server.refuse_first
-        if refuse:
-            self.reply("421 Service not available, try again later")
-            return
-        self.reply("220 fake ESMTP ready")
-        recipients: list[str] = []
-        body: list[bytes] = []
-        in_data = False
-        while line := self.rfile.readline():
-            if in_data:
-                if line.rstrip(b"\r\n") == b".":
-                    in_data = False
-                    with server.lock:
-                        server.messages.append((recipients, b"".join(body)))
-                    recipients, body = [], []
-                    self.reply("250 OK queued")
-                else:
-                    body.append(line)
-                continue
-            command = line[:4].upper()
-            if command == b"RCPT":
-                recipients.append(line.decode().split(":", 1)[1].strip().strip("<>"))
-                self.reply("250 OK")
-            elif command == b"DATA":
-                in_data = True
-                self.reply("354 End data with <CR><LF>.<CR><LF>")
-            elif command == b"QUIT":
-                self.reply("221 Bye")
-                return
-            elif command in (b"EHLO", b"HELO", b"MAIL", b"RSET", b"NOOP"):
-                self.reply("250 OK")
-            else:
-                self.reply("502 Command not implemented")
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.WriteTransport)
+        transport.write(b"421 Service not available, try again later\r\n")
+        transport.close()
 
 
-class FakeSMTPServer(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class FakeSMTPServer(Controller):
+    """aiosmtpd on a free local port that records every message and refuses the first
+    `refuse_first` connections with 421."""
 
     def __init__(self, refuse_first: int = 0) -> None:
-        super().__init__(("127.0.0.1", 0), _SMTPHandler)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        super().__init__(self, hostname="127.0.0.1", port=port)
         self.lock = threading.Lock()
         self.refuse_first = refuse_first
         self.connections = 0
         self.messages: list[tuple[list[str], bytes]] = []
 
+    def start(self) -> None:
+        super().start()
+        # start() opens one connection itself to check that the server is up.
+        self.connections = 0
+
+    def factory(self) -> SMTP | asyncio.Protocol:  # type: ignore[override]
+        with self.lock:
+            self.connections += 1
+            refuse = self.connections <= self.refuse_first
+        return _Refuse() if refuse else super().factory()
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), envelope.original_content or b""))
+        return "250 OK queued"
+
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.server_address[1]}"
+        return f"smtp://127.0.0.1:{self.port}"
 
 
 @pytest.fixture
 def smtp_server() -> Iterator[FakeSMTPServer]:
     server = FakeSMTPServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server.start()
     yield server
-    server.shutdown()
-    server.server_close()
+    server.stop()
 
 
 # ---------------------------------------------------------------- real Celery workers

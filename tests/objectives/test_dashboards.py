@@ -211,8 +211,8 @@ def test_dashboard_query_count(world, as_user, measures, django_assert_num_queri
     client = as_user(world.member)
     # 6 for every page (session, user, network, membership, group roles, network switcher);
     # objectives + measures; 2 series and 1 by-group query per source kind (5 kinds here);
-    # group names; activity by kind and month.
-    with django_assert_num_queries(6 + 2 + 5 * 3 + 1 + 1):
+    # group names; activity by kind and month; the group dashboards this person may open.
+    with django_assert_num_queries(6 + 2 + 5 * 3 + 1 + 1 + 1):
         client.get(url("dashboard", world))
 
 
@@ -222,7 +222,8 @@ def test_dashboard_serves_cached_figures_with_fewer_queries(world, as_user, meas
     client.get(url("dashboard", world))
     with CaptureQueriesContext(connection) as warm:
         client.get(url("dashboard", world))
-    assert len(warm) == 6  # session, user, network, access and the network switcher only
+    # session, user, network, access, the network switcher and the viewer's group dashboards
+    assert len(warm) == 7
 
 
 # ---------------------------------------------------------------- group dashboard
@@ -520,5 +521,5 @@ def test_refreshing_the_dashboard_ahead_serves_visitors_from_the_cache(world, as
     client = as_user(world.member)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url("dashboard", world))
-    assert len(queries) == 6
+    assert len(queries) == 7  # as for any page, plus the viewer's group dashboards
     assert "Grow the local economy: progress by month" in response.content.decode()

@@ -265,11 +265,6 @@ def test_archiving_is_forbidden_to_non_organisers(world, as_user, persona, objec
     assert objective.archived_at is None
 
 
-def test_archiving_needs_post(world, as_user, objective):
-    response = as_user(world.organiser).get(url("archive", world, objective=objective.pk))
-    assert response.status_code == 405
-
-
 # ---------------------------------------------------------------- detail
 
 

@@ -3,12 +3,14 @@
 import datetime as dt
 import random
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from networks.models import Membership, Network, SoundBite, User
 
@@ -171,8 +173,13 @@ class Command(BaseCommand):
         if existing:
             self.stdout.write("The demo network exists already; nothing changed (use --reset).")
         else:
-            with transaction.atomic():
-                network = self._build(random.Random(2026))
+            try:
+                with transaction.atomic():
+                    network = self._build(random.Random(2026))
+            finally:
+                # _build lends simple-history a request to name the author; take it back.
+                if hasattr(HistoricalRecords.context, "request"):
+                    del HistoricalRecords.context.request
             self.stdout.write(self.style.SUCCESS(f"Built the demo network {network.name}."))
             self._after_build(network)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
@@ -212,27 +219,6 @@ class Command(BaseCommand):
         Referral = apps.get_model("referrals", "Referral")
         Touchpoint = apps.get_model("referrals", "Touchpoint")
 
-        today = timezone.localdate()
-        network = Network.objects.create(
-            name="Riverside Makers",
-            slug=DEMO_SLUG,
-            mission="Help 500 Riverside founders, teachers and neighbours reach a "
-            "sustainable livelihood by 2028, measured by jobs kept and clients served.",
-            vision="A town where nobody builds alone: every member one introduction "
-            "away from the help they need.",
-            report_cadence=Network.Cadence.MONTHLY,
-            time_zone="Europe/London",
-        )
-        for position, text in enumerate(
-            [
-                "Nobody builds alone.",
-                "One introduction a week.",
-                "Bring a client, stay until they are served.",
-                "Teach what you know.",
-            ]
-        ):
-            SoundBite.objects.create(network=network, text=text, position=position)
-
         # One hash for every demo account: hashing 32 passwords would take seconds.
         password = make_password(DEMO_PASSWORD)
         people: list[User] = []
@@ -265,6 +251,30 @@ class Command(BaseCommand):
                 )
             )
         organiser, gardener, member = people[0], people[1], people[2]
+        # simple-history takes each record's author from the current request, and a command
+        # has none: lend it one, so the demo's history names who wrote it, not "Someone".
+        HistoricalRecords.context.request = SimpleNamespace(user=organiser)
+        today = timezone.localdate()
+        network = Network.objects.create(
+            name="Riverside Makers",
+            slug=DEMO_SLUG,
+            mission="Help 500 Riverside founders, teachers and neighbours reach a "
+            "sustainable livelihood by 2028, measured by jobs kept and clients served.",
+            vision="A town where nobody builds alone: every member one introduction "
+            "away from the help they need.",
+            report_cadence=Network.Cadence.MONTHLY,
+            time_zone="Europe/London",
+        )
+        for position, text in enumerate(
+            [
+                "Nobody builds alone.",
+                "One introduction a week.",
+                "Bring a client, stay until they are served.",
+                "Teach what you know.",
+            ]
+        ):
+            SoundBite.objects.create(network=network, text=text, position=position)
+
         for person in people:
             Membership.objects.create(
                 user=person,
