@@ -1,6 +1,6 @@
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
@@ -134,7 +134,7 @@ class Network(models.Model):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
-    def today(self) -> "timezone.datetime.date":
+    def today(self) -> date:
         return timezone.now().astimezone(self.tz).date()
 
 
@@ -255,7 +255,7 @@ class Invitation(models.Model):
         return token, _hash_token(token)
 
     @classmethod
-    def default_expiry(cls) -> "timezone.datetime":
+    def default_expiry(cls) -> datetime:
         return timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
 
     @classmethod

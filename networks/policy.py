@@ -194,7 +194,7 @@ class Access:
     def groups_with_visible_reports(self) -> QuerySet[Any]:
         """The network's active groups whose reports and dashboard this person may see:
         the same rule as `can_see_group_reports`, as a list to link to."""
-        groups = self.network.groups.filter(archived_at__isnull=True).order_by("name")
+        groups = self.network.groups.active().order_by("name")
         return groups if self.can_see_all_reports else groups.filter(id__in=self.group_roles)
 
     @property

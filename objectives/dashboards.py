@@ -227,11 +227,12 @@ def group_measure_charts(
     for index, measure in enumerate(measures):
         values = [value for _, value in parts[measure.pk]]
         is_reading = measure.source == Source.MANUAL
+        total: Decimal | None
         if is_reading:
             # Readings, not amounts: the latest one stands.
             total = next((v for v in reversed(values) if v is not None), None)
         else:
-            total = sum(v for v in values if v is not None)
+            total = sum((v for v in values if v is not None), Decimal(0))
         unit = f" ({measure.unit})" if measure.unit else ""
         chart = line_chart(
             title=f"{measure.name}{unit}: {group.name}'s part by month",
@@ -321,10 +322,10 @@ def my_contribution_data(network: Network, user: User, today: dt.date) -> dict[s
         ),
         labels=labels,
         series=[
-            Series("Activities led", [r["activity"].led for r in rows]),
-            Series("Activities joined", [r["activity"].joined for r in rows]),
-            Series("Referrals given", [r["given"] for r in rows]),
-            Series("Referrals received", [r["received"] for r in rows]),
+            Series("Activities led", [monthly.get(m, none).led for m in months]),
+            Series("Activities joined", [monthly.get(m, none).joined for m in months]),
+            Series("Referrals given", [referred.get(m, {}).get("given", 0) for m in months]),
+            Series("Referrals received", [referred.get(m, {}).get("received", 0) for m in months]),
         ],
     )
     return {
@@ -393,7 +394,8 @@ def console_panels(network: Network, groups: list[PeerGroup], today: dt.date) ->
         stale[row["group_id"]].append(row)
     invitations: dict[int, list[Invitation]] = defaultdict(list)
     for invitation in Invitation.objects.pending().filter(group_id__in=group_ids):
-        invitations[invitation.group_id].append(invitation)
+        if invitation.group_id is not None:
+            invitations[invitation.group_id].append(invitation)
     panels = []
     for group in groups:
         idle = [u for u in members[group.pk] if (group.pk, u.pk) not in active]

@@ -41,6 +41,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.db.models import (
+    Aggregate,
     Avg,
     Count,
     DecimalField,
@@ -224,7 +225,8 @@ def network_progress(
     """Progress of the network's active objectives at the end of day `on` (default today)."""
     if objectives is None:
         objectives = Objective.objects.filter(network=network)
-    return objectives_progress(network, objectives.active().prefetch_related("measures"), on=on)
+    active = objectives.filter(archived_at__isnull=True).prefetch_related("measures")
+    return objectives_progress(network, active, on=on)
 
 
 # ---------------------------------------------------------------- measure values
@@ -400,7 +402,7 @@ def _activity_counts(
     measures: list[Measure], start: dt.date | None, end: dt.date, by: By, group_id: int | None
 ) -> dict[tuple[int, Any], Decimal]:
     low = min(_low(m, start) for m in measures)
-    qs = Activity.objects.filter(
+    qs: QuerySet[Activity] = Activity.objects.filter(
         network_id__in={m.objective.network_id for m in measures}
     ).in_period(low, end)
     if group_id is not None:
@@ -486,7 +488,7 @@ def _referrals(
     if group_id is not None:
         qs = qs.filter(group_id=group_id)
     qs = _grouped(qs, by, day_field, "group_id")
-    aggregates = {}
+    aggregates: dict[str, Aggregate] = {}
     for m in measures:
         condition = Q(network_id=m.objective.network_id, **{f"{day_field}__gte": _low(m, start)})
         if m.source == Source.REFERRALS_CLOSED_VALUE:

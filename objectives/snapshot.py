@@ -16,7 +16,7 @@ Version history:
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, TypedDict, cast
+from typing import Any, TypedDict, cast, overload
 
 from objectives.figures import STATUS_LABELS, clamp
 
@@ -119,6 +119,10 @@ class Snapshot(TypedDict):
     highlights: HighlightsPart
 
 
+@overload
+def decimal_text(value: Decimal | int) -> str: ...
+@overload
+def decimal_text(value: None) -> None: ...
 def decimal_text(value: Decimal | int | None) -> str | None:
     """Decimals as plain strings, normalised so PostgreSQL's 20.00 and SQLite's 20 read
     the same: "20", "12.5"."""
