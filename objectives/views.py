@@ -355,7 +355,7 @@ def checkin_create(request: HttpRequest, network: str, measure: int) -> HttpResp
             "checkin_open": not saved and not request.GET.get("cancel"),
             "just_saved": saved,
             # After a reading the objective's headline changes too: htmx swaps it out of band.
-            "summary": summary["summary"] if saved else None,
+            "oob_summary": summary["summary"] if saved else None,
             "objective_rule": summary["objective_rule"],
         }
         return render(request, "objectives/_measure_card.html", context)

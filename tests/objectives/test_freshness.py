@@ -110,3 +110,10 @@ def test_a_refused_check_in_leaves_the_headline_alone(world, as_user, objective)
         **HX,
     )
     assert 'hx-swap-oob="true"' not in response.content.decode()
+
+
+def test_objective_page_shows_its_headline_once(world, as_user, objective):
+    MeasureFactory(objective=objective)
+    MeasureFactory(objective=objective)
+    response = as_user(world.member).get(objective.get_absolute_url())
+    assert response.content.decode().count('id="objective-summary"') == 1
