@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "groups",
     "objectives",
     "referrals",
+    "hub",
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from hub import urls as hub_urls
 from networks import views as network_views
 from objectives import views as objective_views
 
@@ -19,7 +20,8 @@ urlpatterns = [
     path("healthz", network_views.healthz, name="healthz"),
     # The network home shows objectives and groups, so its view lives in objectives.
     path("n/<slug:network>/", objective_views.network_home, name="network_home"),
-    path("n/<slug:network>/groups/", include("groups.urls")),
+    path("n/<slug:network>/groups/", include(hub_urls.groups)),
+    path("n/<slug:network>/members/", include(hub_urls.members)),
     path("n/<slug:network>/objectives/", include("objectives.urls")),
     path("n/<slug:network>/referrals/", include("referrals.urls")),
     path("", include("networks.urls")),

@@ -128,13 +128,18 @@ class ActivityForm(forms.ModelForm):
         group: PeerGroup,
         today: date,
         measures: list,
+        counted_by: list | None = None,
         contributions: dict[int, Decimal] | None = None,
         **kwargs: Any,
     ) -> None:
+        """`measures` take an amount each (activity_sum); `counted_by` are the count-based
+        measures (activity_count), shown read-only. Both come from the objectives app, which
+        groups does not import: each measure answers `counts_kind(kind)` itself."""
         super().__init__(*args, **kwargs)
         self.group = group
         self.today = today
         self.measures = measures
+        self.counted_by = counted_by or []
         self.fields["participants"].queryset = User.objects.filter(
             group_memberships__group=group
         ).order_by("name", "email")
@@ -184,6 +189,31 @@ class ActivityForm(forms.ModelForm):
 
     def main_fields(self) -> list:
         return [self[name] for name in self.Meta.fields]
+
+    def chosen_kind(self) -> str:
+        """The kind picked so far: posted, or the activity's own; "" before one is chosen."""
+        if self.is_bound:
+            kind = self.data.get(self.add_prefix("kind"), "")
+        else:
+            kind = self.initial.get("kind") or self.instance.kind
+        return kind if kind in Activity.Kind.values else ""
+
+    def counts_toward(self) -> list[tuple[Any, str]]:
+        """(measure, which kinds it counts) for each count-based measure the activity will
+        count toward: once a kind is chosen, only those that count it; before, every one."""
+        kind = self.chosen_kind()
+        if kind:
+            return [(m, "") for m in self.counted_by if m.counts_kind(kind)]
+        return [
+            (
+                m,
+                ", ".join(
+                    Activity.Kind(k).label for k in m.activity_kinds if k in Activity.Kind.values
+                )
+                or "any kind",
+            )
+            for m in self.counted_by
+        ]
 
     def contributions(self) -> dict[int, Decimal]:
         return {

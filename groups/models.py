@@ -118,24 +118,15 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
         return self.filter(occurred_on__gte=start, occurred_on__lt=end)
 
     def with_list_relations(self) -> "ActivityQuerySet":
-        """What a list of activities shows, in a fixed number of queries."""
-        return self.select_related("group", "led_by").prefetch_related(
-            "participants", "contributions__measure"
-        )
+        """The group, leader and participants an activity card shows, in a fixed number of
+        queries. What it contributed to measures is objectives' data: pages that show it
+        prefetch "contributions" themselves."""
+        return self.select_related("group", "led_by").prefetch_related("participants")
 
     def involving(self, user_id: int) -> "ActivityQuerySet":
         """Activities the person led or took part in."""
         joined = Activity.participants.through.objects.filter(user_id=user_id).values("activity_id")
         return self.filter(Q(led_by_id=user_id) | Q(pk__in=joined))
-
-    def advancing_objective(self, objective_id: int) -> "ActivityQuerySet":
-        """Activities that contributed to one of the objective's measures (no import of objectives:
-        the reverse relation is named by string)."""
-        return self.filter(
-            pk__in=Activity.contributions.rel.related_model.objects.filter(
-                measure__objective_id=objective_id
-            ).values("activity_id")
-        )
 
 
 class Activity(models.Model):

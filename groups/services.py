@@ -1,13 +1,10 @@
 """Writes that touch groups, their members and their activities.
 
-Contributions (objectives.Contribution) are written here too, because an activity and the
-measures it advances are saved as one thing. The objectives app imports from groups, not
-the other way round, so its models are looked up by name through the app registry.
+What an activity contributes to the objectives' measures is written by
+objectives.services.activity_save_with_contributions, which calls activity_save here:
+objectives imports from groups, never the other way round.
 """
 
-from decimal import Decimal
-
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -18,28 +15,6 @@ from networks.models import Network, User
 
 # Words used by the groups URLs themselves; a group with such a slug could not be reached.
 RESERVED_SLUGS = {"new", "activities"}
-
-
-def _measure_model():  # noqa: ANN202 - a model class looked up at run time
-    return apps.get_model("objectives", "Measure")
-
-
-def _contribution_model():  # noqa: ANN202
-    return apps.get_model("objectives", "Contribution")
-
-
-def contribution_measures(network: Network) -> QuerySet:
-    """Measures an activity can advance by an amount: summed contributions of active objectives."""
-    return (
-        _measure_model()
-        .objects.filter(
-            objective__network=network,
-            objective__archived_at__isnull=True,
-            source="activity_sum",
-        )
-        .select_related("objective")
-        .order_by("objective__due_on", "objective__title", "id")
-    )
 
 
 def group_slug_for(
@@ -107,17 +82,8 @@ def member_remove(*, membership: GroupMembership) -> None:
 
 
 @transaction.atomic
-def activity_save(
-    *,
-    activity: Activity,
-    participants: list[User] | QuerySet,
-    contributions: dict[int, Decimal],
-) -> Activity:
-    """Save an activity (new or changed), its participants and how much it advanced each measure.
-
-    `contributions` maps measure id -> amount; a measure left out (or 0) has no contribution.
-    Every participant must be in the activity's group and every measure in its network.
-    """
+def activity_save(*, activity: Activity, participants: list[User] | QuerySet) -> Activity:
+    """Save an activity (new or changed) and its participants, who must be in its group."""
     group = activity.group
     activity.network_id = group.network_id
     participant_ids = {user.pk for user in participants}
@@ -128,42 +94,11 @@ def activity_save(
     )
     if participant_ids - members:
         raise ValidationError({"participants": "Participants must be members of the group."})
-    known = set(
-        _measure_model()
-        .objects.filter(pk__in=contributions, objective__network_id=group.network_id)
-        .values_list("pk", flat=True)
-    )
-    if set(contributions) - known:
-        raise ValidationError("An activity can only advance this network's measures.")
-    if any(amount < 0 for amount in contributions.values()):
-        raise ValidationError("Contribution amounts cannot be negative.")
-
     activity.full_clean(exclude=["participants"])
     activity.save()
     activity.participants.set(participant_ids)
-
-    Contribution = _contribution_model()
-    wanted = {pk: amount for pk, amount in contributions.items() if amount}
-    Contribution.objects.filter(activity=activity).exclude(measure_id__in=wanted).delete()
-    for measure_id, amount in wanted.items():
-        Contribution.objects.update_or_create(
-            activity=activity, measure_id=measure_id, defaults={"amount": amount}
-        )
     return activity
-
-
-def activity_contributions(activity: Activity) -> dict[int, Decimal]:
-    return dict(
-        _contribution_model().objects.filter(activity=activity).values_list("measure_id", "amount")
-    )
 
 
 def activity_delete(*, activity: Activity) -> None:
     activity.delete()
-
-
-def network_objectives(network: Network) -> QuerySet:
-    """The network's active objectives, for filtering activities by what they advanced."""
-    return apps.get_model("objectives", "Objective").objects.filter(
-        network=network, archived_at__isnull=True
-    )

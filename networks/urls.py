@@ -4,8 +4,8 @@ from networks import views
 
 app_name = "networks"
 
-# The network home itself is `network_home` in config/urls.py: it shows objectives and
-# groups, and networks imports from no other app.
+# The network home (`network_home`, objectives) and the member directory (`members:*`, hub)
+# are mounted in config/urls.py: they show other apps' data, and networks imports no other app.
 urlpatterns = [
     path("", views.home_redirect, name="home_redirect"),
     path("n/<slug:network>/mission/edit/", views.mission_edit, name="mission_edit"),
@@ -21,8 +21,6 @@ urlpatterns = [
         views.sound_bite_delete_view,
         name="sound_bite_delete",
     ),
-    path("n/<slug:network>/members/", views.members, name="members"),
-    path("n/<slug:network>/members/<int:user>/", views.member, name="member"),
     path("n/<slug:network>/invitations/", views.invitations, name="invitations"),
     path(
         "n/<slug:network>/invitations/<int:invitation>/revoke/",

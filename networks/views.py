@@ -7,7 +7,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -16,13 +16,12 @@ from django.views.decorators.http import require_GET, require_POST
 from networks.forms import (
     AcceptInvitationForm,
     InvitationForm,
-    MemberSearchForm,
     NetworkSettingsForm,
     SoundBiteForm,
     SoundBiteMoveForm,
     StatementForm,
 )
-from networks.models import Invitation, Membership, Network, User
+from networks.models import Invitation, Membership, Network
 from networks.policy import Access, network_access, visible_networks
 from networks.services import (
     InvitationError,
@@ -186,88 +185,6 @@ def network_settings(request: HttpRequest, network: str) -> HttpResponse:
     return render(
         request, "networks/settings.html", {"network": network, "access": access, "form": form}
     )
-
-
-MEMBERS_PER_PAGE = 24
-
-
-@login_required
-def members(request: HttpRequest, network: str) -> HttpResponse:
-    """The directory: who is in the network, what they know and which groups they are in."""
-    network, access = network_access(request, network)
-    search = MemberSearchForm(request.GET or None)
-    people = User.objects.filter(memberships__network=network).annotate(
-        network_role=F("memberships__role")
-    )
-    query = search.cleaned_data["q"].strip() if search.is_valid() else ""
-    if query:
-        for word in query.split()[:5]:
-            people = people.filter(
-                Q(name__icontains=word)
-                | Q(organisation__icontains=word)
-                | Q(sector__icontains=word)
-                | Q(expertise__icontains=word)
-            )
-    people = people.prefetch_related(
-        Prefetch(
-            "group_memberships",
-            queryset=network_group_memberships(network),
-            to_attr="network_groups",
-        )
-    ).order_by("name", "id")
-    page = Paginator(people, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {
-        "network": network,
-        "access": access,
-        "search": search,
-        "query": query,
-        "page": page,
-    }
-    template = "networks/members.html#results" if request.htmx else "networks/members.html"
-    return render(request, template, context)
-
-
-def network_group_memberships(network: Network) -> QuerySet:
-    """Group memberships within this network, reached through the user relation so that
-    networks does not import the groups app."""
-    model = User.group_memberships.rel.related_model
-    return (
-        model.objects.filter(group__network=network, group__archived_at__isnull=True)
-        .select_related("group")
-        .order_by("group__name")
-    )
-
-
-@login_required
-def member(request: HttpRequest, network: str, user: int) -> HttpResponse:
-    network, access = network_access(request, network)
-    membership = get_object_or_404(
-        Membership.objects.select_related("user"), network=network, user_id=user
-    )
-    person = membership.user
-    led = person.activities_led.filter(network=network).select_related("group")
-    joined = (
-        person.activities_joined.filter(network=network)
-        .exclude(led_by=person)
-        .select_related("group", "led_by")
-    )
-    context = {
-        "network": network,
-        "access": access,
-        "person": person,
-        "membership": membership,
-        "groups": list(network_group_memberships(network).filter(user=person)),
-        "led": led[:20],
-        "led_count": led.count(),
-        "joined": joined[:20],
-        "joined_count": joined.count(),
-        "people_reached": led.aggregate(total=Sum("people_reached"))["total"] or 0,
-        # Counts only: who the clients are stays private to the people on the referral.
-        "referrals": person.referrals_given.filter(network=network).aggregate(
-            given=Count("id"), served=Count("id", filter=Q(served_on__isnull=False))
-        ),
-    }
-    return render(request, "networks/member.html", context)
 
 
 INVITATIONS_PER_PAGE = 25

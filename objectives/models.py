@@ -61,6 +61,22 @@ class Objective(models.Model):
         return min(max(elapsed / total, 0.0), 1.0)
 
 
+class MeasureQuerySet(models.QuerySet["Measure"]):
+    def fed_by_activities(self, network: Network) -> "MeasureQuerySet":
+        """The network's active measures that logging an activity moves: by a count of
+        activities (activity_count) or by the amount each contributes (activity_sum), in the
+        order the activity form lists them."""
+        return (
+            self.filter(
+                objective__network=network,
+                objective__archived_at__isnull=True,
+                source__in=[Measure.Source.ACTIVITY_COUNT, Measure.Source.ACTIVITY_SUM],
+            )
+            .select_related("objective")
+            .order_by("objective__due_on", "objective__title", "id")
+        )
+
+
 class Measure(models.Model):
     class Direction(models.TextChoices):
         INCREASE = "increase", "Increase"
@@ -87,6 +103,7 @@ class Measure(models.Model):
     activity_kinds = models.JSONField(default=list, blank=True)
 
     history = HistoricalRecords()
+    objects = MeasureQuerySet.as_manager()
 
     class Meta:
         ordering = ["objective", "id"]
@@ -101,6 +118,13 @@ class Measure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.objective})"
+
+    def counts_kind(self, kind: str) -> bool:
+        """Whether an activity of this kind counts toward an activity_count measure; the
+        progress engine applies the same rule (no kinds chosen means every kind)."""
+        return self.source == self.Source.ACTIVITY_COUNT and (
+            not self.activity_kinds or kind in self.activity_kinds
+        )
 
 
 class CheckInQuerySet(models.QuerySet["CheckIn"]):

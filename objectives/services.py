@@ -1,4 +1,5 @@
-"""Writes of the objectives app: progress report snapshots and their delivery.
+"""Writes of the objectives app: activities with their contributions, progress report
+snapshots and their delivery.
 
 A report is written once per (group, period) and never changed. The figures every group
 shares (each measure's value, progress and status at the period's end, and every group's
@@ -15,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Window
@@ -23,10 +25,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from groups.models import Activity, GroupMembership, PeerGroup
+from groups.services import activity_save
 from networks.models import Membership, Network, User
 from objectives import figures as engine
 from objectives.figures import ReportPeriod, closed_periods
-from objectives.models import Objective, ProgressReport, ReportDelivery
+from objectives.models import Contribution, Measure, Objective, ProgressReport, ReportDelivery
 from objectives.snapshot import (
     SNAPSHOT_VERSION,
     ActivitiesPart,
@@ -640,3 +643,39 @@ def delivery_mark_read(*, report: ProgressReport, user: User) -> None:
     ReportDelivery.objects.filter(report=report, user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+# ---------------------------------------------------------------- activities with contributions
+
+
+@transaction.atomic
+def activity_save_with_contributions(
+    *,
+    activity: Activity,
+    participants: list[User] | QuerySet,
+    contributions: dict[int, Decimal],
+) -> Activity:
+    """Save an activity (new or changed), its participants and how much it advanced each measure.
+
+    `contributions` maps measure id -> amount; a measure left out (or 0) has no contribution.
+    Every measure must be in the activity's network. The contributions are checked before
+    anything is saved, so a refused write leaves the activity unsaved (and without a pk).
+    """
+    network_id = activity.group.network_id
+    known = set(
+        Measure.objects.filter(pk__in=contributions, objective__network_id=network_id).values_list(
+            "pk", flat=True
+        )
+    )
+    if set(contributions) - known:
+        raise ValidationError("An activity can only advance this network's measures.")
+    if any(amount < 0 for amount in contributions.values()):
+        raise ValidationError("Contribution amounts cannot be negative.")
+    activity_save(activity=activity, participants=participants)
+    wanted = {pk: amount for pk, amount in contributions.items() if amount}
+    Contribution.objects.filter(activity=activity).exclude(measure_id__in=wanted).delete()
+    for measure_id, amount in wanted.items():
+        Contribution.objects.update_or_create(
+            activity=activity, measure_id=measure_id, defaults={"amount": amount}
+        )
+    return activity

@@ -1,12 +1,9 @@
-from decimal import Decimal
-
 import pytest
 from django.core.exceptions import ValidationError
 
 from groups.models import Activity, PeerGroup
 from groups.services import activity_save, group_create, member_add
-from objectives.models import Contribution
-from tests.factories import MeasureFactory, ObjectiveFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,42 +18,16 @@ def new_activity(world) -> Activity:
     )
 
 
-def test_activity_save_writes_the_activity_participants_and_contributions(world):
-    measure = MeasureFactory(objective=ObjectiveFactory(network=world.network))
-    activity = activity_save(
-        activity=new_activity(world),
-        participants=[world.member],
-        contributions={measure.pk: Decimal("4")},
-    )
+def test_activity_save_writes_the_activity_and_its_participants(world):
+    activity = activity_save(activity=new_activity(world), participants=[world.member])
     assert activity.network == world.network
     assert list(activity.participants.all()) == [world.member]
-    assert Contribution.objects.get().amount == Decimal("4")
 
 
 def test_activity_save_refuses_a_participant_outside_the_group_and_saves_nothing(world):
     with pytest.raises(ValidationError):
-        activity_save(activity=new_activity(world), participants=[world.outsider], contributions={})
+        activity_save(activity=new_activity(world), participants=[world.outsider])
     assert not Activity.objects.exists()
-
-
-def test_activity_save_refuses_another_networks_measure_and_saves_nothing(world):
-    theirs = MeasureFactory(objective=ObjectiveFactory(network=world.other_network))
-    with pytest.raises(ValidationError):
-        activity_save(
-            activity=new_activity(world), participants=[], contributions={theirs.pk: Decimal("1")}
-        )
-    assert not Activity.objects.exists()
-
-
-def test_activity_save_refuses_negative_amounts(world):
-    measure = MeasureFactory(objective=ObjectiveFactory(network=world.network))
-    with pytest.raises(ValidationError):
-        activity_save(
-            activity=new_activity(world),
-            participants=[],
-            contributions={measure.pk: Decimal("-1")},
-        )
-    assert not Contribution.objects.exists()
 
 
 def test_group_create_refuses_a_taken_slug(world):

@@ -17,11 +17,11 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 
 def directory(world) -> str:
-    return reverse("networks:members", kwargs={"network": world.network.slug})
+    return reverse("members:list", kwargs={"network": world.network.slug})
 
 
 def profile(world, user) -> str:
-    return reverse("networks:member", kwargs={"network": world.network.slug, "user": user.pk})
+    return reverse("members:detail", kwargs={"network": world.network.slug, "user": user.pk})
 
 
 # directory

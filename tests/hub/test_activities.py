@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from groups.models import Activity
 from objectives.models import Contribution
@@ -284,13 +285,113 @@ def test_editing_replaces_the_contributions(world, as_user, members_activity, me
     assert not Contribution.objects.exists()
 
 
-def test_the_card_endpoint_returns_the_card_for_htmx_and_redirects_otherwise(
+def test_the_activity_link_returns_its_card_to_htmx(world, as_user, members_activity):
+    card = url("activity", world, activity=members_activity.pk)
+    body = as_user(world.member).get(card, **HTMX).content.decode()
+    assert body.lstrip().startswith("<article")
+
+
+@pytest.mark.parametrize("persona", ["member", "gardener", "organiser"])
+def test_the_activity_link_opens_the_activity_page(world, as_user, members_activity, persona):
+    page = url("activity", world, activity=members_activity.pk)
+    response = as_user(getattr(world, persona)).get(page)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in body
+    assert f'id="activity-{members_activity.pk}"' in body
+
+
+def test_the_activity_page_shows_an_activity_the_group_page_no_longer_lists(
     world, as_user, members_activity
 ):
-    card = url("activity", world, activity=members_activity.pk)
-    client = as_user(world.member)
-    assert client.get(card, **HTMX).content.decode().lstrip().startswith("<article")
-    assert client.get(card).status_code == 302
+    day = members_activity.occurred_on
+    ActivityFactory.create_batch(
+        10, group=world.group, led_by=world.gardener, occurred_on=day + dt.timedelta(days=1)
+    )
+    group_page = as_user(world.member).get(url("detail", world, group="founders"))
+    assert "Member&#x27;s meetup" not in group_page.content.decode()
+    page = as_user(world.member).get(url("activity", world, activity=members_activity.pk))
+    assert "Member&#x27;s meetup" in page.content.decode()
+
+
+def test_the_activity_page_is_404_for_an_outsider(world, as_user, members_activity):
+    page = url("activity", world, activity=members_activity.pk)
+    assert as_user(world.outsider).get(page).status_code == 404
+
+
+def test_the_activity_page_sends_anonymous_visitors_to_login(world, as_user, members_activity):
+    response = as_user(None).get(url("activity", world, activity=members_activity.pk))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_an_activity_card_links_to_its_page(world, as_user, members_activity):
+    body = as_user(world.member).get(url("detail", world, group="founders")).content.decode()
+    assert f'href="{url("activity", world, activity=members_activity.pk)}"' in body
+
+
+# what the activity will count toward
+
+
+@pytest.fixture
+def counting(world):
+    objective = ObjectiveFactory(network=world.network, title="Share knowledge")
+    return {
+        "meetings": MeasureFactory(
+            objective=objective,
+            name="Meetings hosted",
+            source="activity_count",
+            activity_kinds=["meeting_hosted"],
+        ),
+        "courses": MeasureFactory(
+            objective=objective,
+            name="Courses taught",
+            source="activity_count",
+            activity_kinds=["course_taught"],
+        ),
+        "anything": MeasureFactory(
+            objective=objective, name="Things done", source="activity_count", activity_kinds=[]
+        ),
+    }
+
+
+def counts_toward(body: str) -> str:
+    start = body.index("Counts toward")
+    return body[start : body.index("</ul>", start)]
+
+
+def test_the_log_form_lists_every_count_measure_with_the_kinds_it_counts(world, as_user, counting):
+    body = as_user(world.member).get(create_url(world)).content.decode()
+    listed = counts_toward(body)
+    assert 'Meetings hosted <span class="muted">(Share knowledge) · Meeting hosted' in listed
+    assert "Courses taught" in listed
+    assert 'Things done <span class="muted">(Share knowledge) · any kind' in listed
+
+
+def test_the_edit_form_lists_only_the_count_measures_of_the_activitys_kind(
+    world, as_user, counting, members_activity
+):
+    edit = url("activity_edit", world, activity=members_activity.pk)
+    listed = counts_toward(as_user(world.member).get(edit).content.decode())
+    assert "Meetings hosted" in listed
+    assert "Things done" in listed
+    assert "Courses taught" not in listed
+
+
+def test_a_refused_form_lists_the_count_measures_of_the_posted_kind(world, as_user, counting):
+    data = valid_data(world, kind="course_taught", title="")
+    listed = counts_toward(as_user(world.member).post(create_url(world), data).content.decode())
+    assert "Courses taught" in listed
+    assert "Meetings hosted" not in listed
+
+
+def test_the_form_lists_no_count_measures_of_archived_objectives_or_other_networks(world, as_user):
+    archived = ObjectiveFactory(network=world.network, archived_at=timezone.now())
+    MeasureFactory(objective=archived, name="Old count", source="activity_count")
+    theirs = ObjectiveFactory(network=world.other_network)
+    MeasureFactory(objective=theirs, name="Their count", source="activity_count")
+    body = as_user(world.member).get(create_url(world)).content.decode()
+    assert "Counts toward" not in body
 
 
 # deleting

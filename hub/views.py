@@ -1,7 +1,14 @@
+"""Pages that show several apps at once: a group's page with its activities, what they
+contributed to the objectives and the group's reports; the activity pages; the member
+directory and profiles. hub sits above every other app (README, "Layers"), so it imports
+their models and services directly.
+"""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -15,19 +22,19 @@ from groups.forms import (
 )
 from groups.models import Activity, GroupMembership, PeerGroup
 from groups.services import (
-    activity_contributions,
     activity_delete,
-    activity_save,
-    contribution_measures,
     group_create,
     member_add,
     member_remove,
     member_set_role,
-    network_objectives,
 )
-from networks.models import Network, User
+from networks.forms import MemberSearchForm
+from networks.models import Membership, Network, User
 from networks.policy import Access, network_access
 from networks.services import invitation_create, invitation_revoke
+from objectives.models import Contribution, Measure, Objective
+from objectives.services import activity_save_with_contributions
+from referrals.models import Referral
 
 PAGE_SIZE = 25
 RECENT_ACTIVITIES = 10
@@ -47,17 +54,31 @@ def _activity(network: Network, pk: int) -> Activity:
     return activity
 
 
+def _with_cards(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+    """What an activity card shows: its group, people and the measures it advanced."""
+    return activities.with_list_relations().prefetch_related(
+        Prefetch("contributions", Contribution.objects.select_related("measure"))
+    )
+
+
 def _activity_form(
     request: HttpRequest, network: Network, group: PeerGroup, activity: Activity | None = None
 ) -> ActivityForm:
     data = request.POST if request.method == "POST" else None
+    fed = list(Measure.objects.fed_by_activities(network))
+    contributions = (
+        dict(Contribution.objects.filter(activity=activity).values_list("measure_id", "amount"))
+        if activity
+        else None
+    )
     return ActivityForm(
         data,
         instance=activity,
         group=group,
         today=network.today(),
-        measures=list(contribution_measures(network)),
-        contributions=activity_contributions(activity) if activity else None,
+        measures=[m for m in fed if m.source == Measure.Source.ACTIVITY_SUM],
+        counted_by=[m for m in fed if m.source == Measure.Source.ACTIVITY_COUNT],
+        contributions=contributions,
         initial=None if activity else {"occurred_on": network.today()},
         prefix=f"a{activity.pk}" if activity else None,
     )
@@ -67,7 +88,7 @@ def _save_activity(form: ActivityForm, activity: Activity) -> bool:
     """Validate and save; service-level refusals land on the form like field errors."""
     if form.is_valid():
         try:
-            activity_save(
+            activity_save_with_contributions(
                 activity=form.instance,
                 participants=form.cleaned_data["participants"],
                 contributions=form.contributions(),
@@ -177,7 +198,7 @@ def _detail_context(
 
 
 def _recent_activities(group: PeerGroup, access: Access) -> list[Activity]:
-    return _mark_editable(group.activities.with_list_relations()[:RECENT_ACTIVITIES], access)
+    return _mark_editable(_with_cards(group.activities.all())[:RECENT_ACTIVITIES], access)
 
 
 def _mark_editable(activities: object, access: Access) -> list[Activity]:
@@ -295,7 +316,7 @@ def activity_list(request: HttpRequest, network: str) -> HttpResponse:
     filters = ActivityFilterForm(
         request.GET or None,
         groups=groups,
-        objectives=list(network_objectives(network).only("title")),
+        objectives=list(Objective.objects.filter(network=network).active().only("title")),
         members=members,
     )
     activities = Activity.objects.for_network(network)
@@ -310,10 +331,11 @@ def activity_list(request: HttpRequest, network: str) -> HttpResponse:
         if data["group"]:
             activities = activities.filter(group__slug=data["group"])
         if data["objective"]:
-            activities = activities.advancing_objective(data["objective"])
+            advanced = Contribution.objects.filter(measure__objective_id=data["objective"])
+            activities = activities.filter(pk__in=advanced.values("activity_id"))
         if data["member"]:
             activities = activities.involving(data["member"])
-    page = Paginator(activities.with_list_relations(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(_with_cards(activities), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _mark_editable(page.object_list, access)
     query = request.GET.copy()
     query.pop("page", None)
@@ -362,18 +384,16 @@ def activity_create(request: HttpRequest, network: str, group: str) -> HttpRespo
 @login_required
 @require_GET
 def activity_detail(request: HttpRequest, network: str, activity: int) -> HttpResponse:
-    """One activity's card: what an edit form returns to on cancel."""
+    """The activity's own page, which every link to an activity opens; to htmx, its card
+    alone (what an inline edit form returns to on cancel)."""
     network, access = network_access(request, network)
     activity = _activity(network, activity)
-    if not request.htmx:
-        return redirect(f"{activity.group.get_absolute_url()}#activity-{activity.pk}")
-    activity = Activity.objects.with_list_relations().get(pk=activity.pk)
+    activity = _with_cards(Activity.objects.filter(pk=activity.pk)).get()
     _mark_editable([activity], access)
-    return render(
-        request,
-        "groups/_activity.html",
-        {"network": network, "access": access, "activity": activity},
-    )
+    context = {"network": network, "access": access, "activity": activity}
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "groups/_activity.html", context)
+    return render(request, "groups/activity.html", context)
 
 
 @login_required
@@ -386,7 +406,7 @@ def activity_edit(request: HttpRequest, network: str, activity: int) -> HttpResp
     status = 422 if request.method == "POST" and not saved else 200
     if saved:
         if request.htmx:
-            activity = Activity.objects.with_list_relations().get(pk=activity.pk)
+            activity = _with_cards(Activity.objects.filter(pk=activity.pk)).get()
             _mark_editable([activity], access)
             return render(
                 request,
@@ -424,3 +444,85 @@ def activity_delete_view(request: HttpRequest, network: str, activity: int) -> H
         "groups/activity_delete.html",
         {"network": network, "access": access, "activity": activity, "group": activity.group},
     )
+
+
+# Members
+
+MEMBERS_PER_PAGE = 24
+
+
+@login_required
+def members(request: HttpRequest, network: str) -> HttpResponse:
+    """The directory: who is in the network, what they know and which groups they are in."""
+    network, access = network_access(request, network)
+    search = MemberSearchForm(request.GET or None)
+    people = User.objects.filter(memberships__network=network).annotate(
+        network_role=F("memberships__role")
+    )
+    query = search.cleaned_data["q"].strip() if search.is_valid() else ""
+    if query:
+        for word in query.split()[:5]:
+            people = people.filter(
+                Q(name__icontains=word)
+                | Q(organisation__icontains=word)
+                | Q(sector__icontains=word)
+                | Q(expertise__icontains=word)
+            )
+    people = people.prefetch_related(
+        Prefetch(
+            "group_memberships",
+            queryset=network_group_memberships(network),
+            to_attr="network_groups",
+        )
+    ).order_by("name", "id")
+    page = Paginator(people, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "network": network,
+        "access": access,
+        "search": search,
+        "query": query,
+        "page": page,
+    }
+    template = "members/members.html#results" if request.htmx else "members/members.html"
+    return render(request, template, context)
+
+
+def network_group_memberships(network: Network) -> QuerySet[GroupMembership]:
+    """Memberships of the network's active groups, by group name."""
+    return (
+        GroupMembership.objects.filter(group__network=network, group__archived_at__isnull=True)
+        .select_related("group")
+        .order_by("group__name")
+    )
+
+
+@login_required
+def member(request: HttpRequest, network: str, user: int) -> HttpResponse:
+    network, access = network_access(request, network)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), network=network, user_id=user
+    )
+    person = membership.user
+    led = person.activities_led.filter(network=network).select_related("group")
+    joined = (
+        person.activities_joined.filter(network=network)
+        .exclude(led_by=person)
+        .select_related("group", "led_by")
+    )
+    context = {
+        "network": network,
+        "access": access,
+        "person": person,
+        "membership": membership,
+        "groups": list(network_group_memberships(network).filter(user=person)),
+        "led": led[:20],
+        "led_count": led.count(),
+        "joined": joined[:20],
+        "joined_count": joined.count(),
+        "people_reached": led.aggregate(total=Sum("people_reached"))["total"] or 0,
+        # Counts only: who the clients are stays private to the people on the referral.
+        "referrals": Referral.objects.filter(referrer=person, network=network).aggregate(
+            given=Count("id"), served=Count("id", filter=Q(served_on__isnull=False))
+        ),
+    }
+    return render(request, "members/member.html", context)

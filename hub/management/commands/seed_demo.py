@@ -5,14 +5,17 @@ import random
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from groups.models import Activity, GroupMembership, PeerGroup
 from networks.models import Membership, Network, SoundBite, User
+from objectives.models import CheckIn, Contribution, Measure, Objective
+from objectives.services import reports_catch_up
+from referrals.models import Client, Referral, Touchpoint
 
 DEMO_SLUG = "riverside"
 DEMO_PASSWORD = "grove-demo"
@@ -187,9 +190,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {email:24} {role}")
 
     def _delete(self, network: Network) -> None:
-        Referral = apps.get_model("referrals", "Referral")
-        Client = apps.get_model("referrals", "Client")
-        Activity = apps.get_model("groups", "Activity")
         with transaction.atomic():
             # PROTECTed rows first, then the network cascades the rest.
             Referral.objects.filter(network=network).delete()
@@ -199,26 +199,11 @@ class Command(BaseCommand):
             User.objects.filter(email__endswith="@grove.demo").delete()
 
     def _after_build(self, network: Network) -> None:
-        """Reports for the demo's past periods, when the report engine is installed."""
-        try:
-            from objectives.services import reports_catch_up
-        except ImportError:
-            return
+        """Reports for the demo's past periods."""
         created = reports_catch_up(network=network)
         self.stdout.write(f"Wrote {created} progress reports for past periods.")
 
     def _build(self, rng: random.Random) -> Network:
-        PeerGroup = apps.get_model("groups", "PeerGroup")
-        GroupMembership = apps.get_model("groups", "GroupMembership")
-        Activity = apps.get_model("groups", "Activity")
-        Objective = apps.get_model("objectives", "Objective")
-        Measure = apps.get_model("objectives", "Measure")
-        CheckIn = apps.get_model("objectives", "CheckIn")
-        Contribution = apps.get_model("objectives", "Contribution")
-        Client = apps.get_model("referrals", "Client")
-        Referral = apps.get_model("referrals", "Referral")
-        Touchpoint = apps.get_model("referrals", "Touchpoint")
-
         # One hash for every demo account: hashing 32 passwords would take seconds.
         password = make_password(DEMO_PASSWORD)
         people: list[User] = []

@@ -1,10 +1,14 @@
+"""hub's pages under the URL namespaces they are known by: groups:* for the group and
+activity pages (mounted at n/<network>/groups/) and members:* for the directory and
+profiles (mounted at n/<network>/members/). Each is a (patterns, namespace) pair that
+config/urls.py includes.
+"""
+
 from django.urls import path
 
-from groups import views
+from hub import views
 
-app_name = "groups"
-
-urlpatterns = [
+group_patterns = [
     path("", views.group_list, name="list"),
     path("new/", views.group_create_view, name="create"),
     path("activities/", views.activity_list, name="activities"),
@@ -28,3 +32,11 @@ urlpatterns = [
     ),
     path("<slug:group>/activities/new/", views.activity_create, name="activity_create"),
 ]
+
+member_patterns = [
+    path("", views.members, name="list"),
+    path("<int:user>/", views.member, name="detail"),
+]
+
+groups = (group_patterns, "groups")
+members = (member_patterns, "members")

@@ -160,12 +160,12 @@ def _add_activities(world, count: int) -> None:
 
 # session, user, network, membership, group roles, network user list (switcher),
 # filter choices (groups, objectives, members), count, page, participants,
-# contributions, their measures
-LIST_QUERIES = 14
+# contributions with their measures
+LIST_QUERIES = 13
 # the same first five, the switcher, the group, recent activities with participants,
-# contributions and measures, the log form's measures and participants, reports, members,
-# the gardener check, the add-member choices and the invitations
-GROUP_PAGE_QUERIES = 18
+# contributions with their measures, the log form's measures and participants, reports,
+# members, the gardener check, the add-member choices and the invitations
+GROUP_PAGE_QUERIES = 17
 
 
 @pytest.mark.parametrize("count", [3, 60])
