@@ -97,6 +97,21 @@ class GroupInvitationForm(forms.Form):
             del self.fields["role"]
 
 
+def counts_toward(counted_by: list, kind: str) -> list[tuple[Any, str]]:
+    """(measure, the kinds it counts) for each count-based measure an activity of this kind
+    counts toward; before a kind is chosen, every one, with the kinds it counts."""
+    if kind in Activity.Kind.values:
+        return [(m, "") for m in counted_by if m.counts_kind(kind)]
+    return [
+        (
+            m,
+            ", ".join(Activity.Kind(k).label for k in m.activity_kinds if k in Activity.Kind.values)
+            or "any kind",
+        )
+        for m in counted_by
+    ]
+
+
 class ActivityForm(forms.ModelForm):
     occurred_on = forms.DateField(label="Date", widget=IsoDateInput())
     people_reached = forms.IntegerField(
@@ -199,21 +214,11 @@ class ActivityForm(forms.ModelForm):
         return kind if kind in Activity.Kind.values else ""
 
     def counts_toward(self) -> list[tuple[Any, str]]:
-        """(measure, which kinds it counts) for each count-based measure the activity will
-        count toward: once a kind is chosen, only those that count it; before, every one."""
-        kind = self.chosen_kind()
-        if kind:
-            return [(m, "") for m in self.counted_by if m.counts_kind(kind)]
-        return [
-            (
-                m,
-                ", ".join(
-                    Activity.Kind(k).label for k in m.activity_kinds if k in Activity.Kind.values
-                )
-                or "any kind",
-            )
-            for m in self.counted_by
-        ]
+        return counts_toward(self.counted_by, self.chosen_kind())
+
+    def counts_toward_id(self) -> str:
+        """The id of the "Counts toward" list, which htmx refreshes as the kind changes."""
+        return f"id_{self.add_prefix('counts_toward')}"
 
     def contributions(self) -> dict[int, Decimal]:
         return {

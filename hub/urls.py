@@ -12,6 +12,7 @@ group_patterns = [
     path("", views.group_list, name="list"),
     path("new/", views.group_create_view, name="create"),
     path("activities/", views.activity_list, name="activities"),
+    path("activities/counts/", views.activity_counts, name="activity_counts"),
     path("activities/<int:activity>/", views.activity_detail, name="activity"),
     path("activities/<int:activity>/edit/", views.activity_edit, name="activity_edit"),
     path("activities/<int:activity>/delete/", views.activity_delete_view, name="activity_delete"),

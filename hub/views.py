@@ -11,6 +11,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from groups.forms import (
@@ -19,6 +21,7 @@ from groups.forms import (
     GroupForm,
     GroupInvitationForm,
     MemberAddForm,
+    counts_toward,
 )
 from groups.models import Activity, GroupMembership, PeerGroup
 from groups.services import (
@@ -71,7 +74,7 @@ def _activity_form(
         if activity
         else None
     )
-    return ActivityForm(
+    form = ActivityForm(
         data,
         instance=activity,
         group=group,
@@ -82,6 +85,18 @@ def _activity_form(
         initial=None if activity else {"occurred_on": network.today()},
         prefix=f"a{activity.pk}" if activity else None,
     )
+    if form.counted_by:
+        # The "Counts toward" list follows the kind select. Without htmx it follows the
+        # kind once the form is posted; before, it lists every measure with its kinds.
+        url = reverse("groups:activity_counts", kwargs={"network": network.slug})
+        form.fields["kind"].widget.attrs.update(
+            {
+                "hx-get": f"{url}?{urlencode({'prefix': form.prefix or ''})}",
+                "hx-target": f"#{form.counts_toward_id()}",
+                "hx-swap": "outerHTML",
+            }
+        )
+    return form
 
 
 def _save_activity(form: ActivityForm, activity: Activity) -> bool:
@@ -394,6 +409,26 @@ def activity_detail(request: HttpRequest, network: str, activity: int) -> HttpRe
     if request.htmx and not request.htmx.boosted:
         return render(request, "groups/_activity.html", context)
     return render(request, "groups/activity.html", context)
+
+
+@login_required
+@require_GET
+def activity_counts(request: HttpRequest, network: str) -> HttpResponse:
+    """The activity form's "Counts toward" list for the kind chosen in its select."""
+    network, _access = network_access(request, network)
+    prefix = request.GET.get("prefix", "")
+    kind = request.GET.get(f"{prefix}-kind" if prefix else "kind", "")
+    counted_by = [
+        m
+        for m in Measure.objects.fed_by_activities(network)
+        if m.source == Measure.Source.ACTIVITY_COUNT
+    ]
+    context = {
+        "counted": counts_toward(counted_by, kind),
+        "counts_id": f"id_{prefix}-counts_toward" if prefix else "id_counts_toward",
+        "kind_chosen": kind in Activity.Kind.values,
+    }
+    return render(request, "groups/_activity_fields.html#counts_toward", context)
 
 
 @login_required

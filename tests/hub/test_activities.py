@@ -385,6 +385,29 @@ def test_a_refused_form_lists_the_count_measures_of_the_posted_kind(world, as_us
     assert "Meetings hosted" not in listed
 
 
+def test_the_kind_select_asks_for_the_list_of_its_kind(world, as_user, counting):
+    body = as_user(world.member).get(create_url(world)).content.decode()
+    assert f'hx-get="{url("activity_counts", world)}?prefix="' in body
+    assert 'hx-target="#id_counts_toward"' in body
+
+
+def test_the_counts_endpoint_lists_the_count_measures_of_the_chosen_kind(world, as_user, counting):
+    counts = url("activity_counts", world)
+    response = as_user(world.member).get(
+        counts, {"prefix": "a7", "a7-kind": "course_taught"}, **HTMX
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div class="field counts-toward" id="id_a7-counts_toward"')
+    assert "Courses taught" in body
+    assert "Things done" in body
+    assert "Meetings hosted" not in body
+
+
+def test_the_counts_endpoint_is_404_for_an_outsider(world, as_user, counting):
+    counts = url("activity_counts", world)
+    assert as_user(world.outsider).get(counts, {"kind": "course_taught"}).status_code == 404
+
+
 def test_the_form_lists_no_count_measures_of_archived_objectives_or_other_networks(world, as_user):
     archived = ObjectiveFactory(network=world.network, archived_at=timezone.now())
     MeasureFactory(objective=archived, name="Old count", source="activity_count")
