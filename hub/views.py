@@ -449,7 +449,8 @@ def activity_edit(request: HttpRequest, network: str, activity: int) -> HttpResp
                 {"network": network, "access": access, "activity": activity, "saved": True},
             )
         messages.success(request, f"Saved “{activity.title}”.")
-        return redirect(activity.group)
+        # Its own page: the group page lists only the latest few.
+        return redirect("groups:activity", network=network.slug, activity=activity.pk)
     context = {
         "network": network,
         "access": access,

@@ -228,6 +228,14 @@ def test_the_leader_gardener_and_organiser_edit_an_activity(
     assert members_activity.led_by == world.member
 
 
+def test_an_edit_without_javascript_returns_to_the_activitys_page(world, as_user, members_activity):
+    edit = url("activity_edit", world, activity=members_activity.pk)
+    prefix = f"a{members_activity.pk}-"
+    data = {prefix + k: v for k, v in valid_data(world, title="Renamed").items()}
+    response = as_user(world.member).post(edit, data)
+    assert response["Location"] == url("activity", world, activity=members_activity.pk)
+
+
 def test_a_member_may_not_edit_someone_elses_activity(world, as_user, gardeners_activity):
     edit = url("activity_edit", world, activity=gardeners_activity.pk)
     assert as_user(world.member).get(edit).status_code == 403
