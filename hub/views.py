@@ -23,7 +23,7 @@ from groups.forms import (
     MemberAddForm,
     counts_toward,
 )
-from groups.models import Activity, GroupMembership, PeerGroup
+from groups.models import Activity, ActivityQuerySet, GroupMembership, PeerGroup
 from groups.services import (
     activity_delete,
     group_create,
@@ -57,7 +57,7 @@ def _activity(network: Network, pk: int) -> Activity:
     return activity
 
 
-def _with_cards(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+def _with_cards(activities: ActivityQuerySet) -> ActivityQuerySet:
     """What an activity card shows: its group, people and the measures it advanced."""
     return activities.with_list_relations().prefetch_related(
         Prefetch("contributions", Contribution.objects.select_related("measure"))
