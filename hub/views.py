@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,9 +35,9 @@ from networks.forms import MemberSearchForm
 from networks.models import Membership, Network, User
 from networks.policy import Access, network_access
 from networks.services import invitation_create, invitation_revoke
+from objectives import figures
 from objectives.models import Contribution, Measure, Objective
 from objectives.services import activity_save_with_contributions
-from referrals.models import Referral
 
 PAGE_SIZE = 25
 RECENT_ACTIVITIES = 10
@@ -545,6 +545,9 @@ def member(request: HttpRequest, network: str, user: int) -> HttpResponse:
         .exclude(led_by=person)
         .select_related("group", "led_by")
     )
+    totals = figures.member_activity(network, person.pk).get(
+        None, figures.MemberActivity(0, 0, 0)
+    )
     context = {
         "network": network,
         "access": access,
@@ -552,13 +555,12 @@ def member(request: HttpRequest, network: str, user: int) -> HttpResponse:
         "membership": membership,
         "groups": list(network_group_memberships(network).filter(user=person)),
         "led": led[:20],
-        "led_count": led.count(),
+        "led_count": totals.led,
         "joined": joined[:20],
-        "joined_count": joined.count(),
-        "people_reached": led.aggregate(total=Sum("people_reached"))["total"] or 0,
+        "joined_count": totals.joined,
+        "people_reached": totals.people_reached,
+        "people_reached_help": figures.PEOPLE_REACHED_HELP,
         # Counts only: who the clients are stays private to the people on the referral.
-        "referrals": Referral.objects.filter(referrer=person, network=network).aggregate(
-            given=Count("id"), served=Count("id", filter=Q(served_on__isnull=False))
-        ),
+        "referrals": figures.member_referrals(network, person.pk),
     }
     return render(request, "members/member.html", context)

@@ -621,6 +621,8 @@ def member_activity(
 
 DONE = (Referral.Status.SERVED, Referral.Status.CLOSED)
 SETTLED = (*DONE, Referral.Status.DECLINED)
+# "Served" means a served day is recorded, as for the referrals-served measure source.
+SERVED = Q(served_on__isnull=False)
 
 
 @dataclass(frozen=True)
@@ -676,7 +678,7 @@ def referral_totals(referrals: QuerySet[Referral]) -> dict[str, Any]:
     return referrals.order_by().aggregate(
         made=Count("id"),
         open=Count("id", filter=~Q(status__in=SETTLED)),
-        served=Count("id", filter=Q(status__in=DONE)),
+        served=Count("id", filter=SERVED),
         closed=Count("id", filter=Q(status=Referral.Status.CLOSED)),
         value=Coalesce(Sum("closed_value"), Value(ZERO), output_field=DecimalField()),
         rating=Avg("client_rating"),
@@ -694,14 +696,14 @@ def member_referrals(network: Network, user_id: int) -> dict[str, Any]:
         .order_by()
         .aggregate(
             given=Count("id", filter=given),
-            given_served=Count("id", filter=given & Q(status__in=DONE)),
+            given_served=Count("id", filter=given & SERVED),
             followed=Count("id", filter=given & Q(followed)),
             rating=Avg("client_rating", filter=given),
             value=Coalesce(
                 Sum("closed_value", filter=given), Value(ZERO), output_field=DecimalField()
             ),
             received=Count("id", filter=received),
-            received_served=Count("id", filter=received & Q(status__in=DONE)),
+            received_served=Count("id", filter=received & SERVED),
         )
     )
     totals["follow_through"] = share(totals["followed"], totals["given"])
