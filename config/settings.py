@@ -1,6 +1,7 @@
 """Grove's one settings module. Everything that differs between machines comes
 from environment variables; see .env.example for the full list."""
 
+import datetime as dt
 from pathlib import Path
 from zoneinfo import available_timezones
 
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "template_partials",
     "simple_history",
     "csp",
+    "axes",
     "networks",
     "groups",
     "objectives",
@@ -88,6 +90,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "networks.middleware.private_pages",
+    # Last, as django-axes asks: it turns a lock-out into the page below.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -136,6 +142,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes counts failed sign-ins (site and admin alike) per account and per address
+# (REMOTE_ADDR: behind a proxy, set AXES_CLIENT_IP_CALLABLE). A lock lifts by itself after
+# the cool-off, and failures during it do not extend it, so nobody is locked out for good.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+PASSWORD_RESET_MAILS_PER_HOUR = 3  # per address; more requests send nothing
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", default=14, minimum=1)
 
 LANGUAGE_CODE = "en-gb"
@@ -230,6 +249,17 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+
+# Grove uses none of these; a page (or anything injected into one) may not ask for them.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    name: []
+    for name in (
+        "accelerometer", "autoplay", "bluetooth", "camera", "display-capture",
+        "encrypted-media", "geolocation", "gyroscope", "hid", "magnetometer", "microphone",
+        "midi", "payment", "publickey-credentials-get", "screen-wake-lock", "serial", "usb",
+        "xr-spatial-tracking",
+    )
+}  # fmt: skip
 
 LOGGING = {
     "version": 1,

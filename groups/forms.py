@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 
 from groups.models import Activity, GroupMembership, PeerGroup
 from groups.services import group_slug_for
-from networks.models import Invitation, Network, User
+from networks.ids import ModelMultipleIdField
+from networks.models import HISTORY_YEARS, Invitation, Network, User
+from networks.text import required_text, visible_text
 
 MEASURE_PREFIX = "measure_"
 
@@ -41,10 +43,10 @@ class GroupForm(forms.ModelForm):
         self.fields["slug"].required = False
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise ValidationError("Give the group a name.")
-        return name
+        return required_text(self.cleaned_data["name"], "Give the group a name.")
+
+    def clean_purpose(self) -> str:
+        return visible_text(self.cleaned_data["purpose"])
 
     def clean(self) -> dict:
         data = super().clean()
@@ -120,7 +122,7 @@ class ActivityForm(forms.ModelForm):
         initial=0,
         help_text="Including people outside the network.",
     )
-    participants = forms.ModelMultipleChoiceField(
+    participants = ModelMultipleIdField(
         queryset=User.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -174,10 +176,7 @@ class ActivityForm(forms.ModelForm):
             )
 
     def clean_title(self) -> str:
-        title = self.cleaned_data["title"].strip()
-        if not title:
-            raise ValidationError("Give the activity a title.")
-        return title
+        return required_text(self.cleaned_data["title"], "Give the activity a title.")
 
     def clean_occurred_on(self) -> date:
         day = self.cleaned_data["occurred_on"]
@@ -185,6 +184,12 @@ class ActivityForm(forms.ModelForm):
             raise ValidationError(
                 f"The date cannot be in the future: log activities once they happened "
                 f"(today is {self.today:%-d %b %Y})."
+            )
+        earliest = self.group.network.earliest_record_day()
+        if day < earliest:
+            raise ValidationError(
+                f"The date is too far back: activities go back to {earliest:%-d %b %Y}, "
+                f"{HISTORY_YEARS} years before the network joined Grove."
             )
         return day
 

@@ -13,21 +13,21 @@ group_patterns = [
     path("new/", views.group_create_view, name="create"),
     path("activities/", views.activity_list, name="activities"),
     path("activities/counts/", views.activity_counts, name="activity_counts"),
-    path("activities/<int:activity>/", views.activity_detail, name="activity"),
-    path("activities/<int:activity>/edit/", views.activity_edit, name="activity_edit"),
-    path("activities/<int:activity>/delete/", views.activity_delete_view, name="activity_delete"),
+    path("activities/<id:activity>/", views.activity_detail, name="activity"),
+    path("activities/<id:activity>/edit/", views.activity_edit, name="activity_edit"),
+    path("activities/<id:activity>/delete/", views.activity_delete_view, name="activity_delete"),
     path("<slug:group>/", views.group_detail, name="detail"),
     path("<slug:group>/edit/", views.group_edit, name="edit"),
     path("<slug:group>/members/add/", views.member_add_view, name="member_add"),
     path(
-        "<slug:group>/members/<int:membership>/remove/",
+        "<slug:group>/members/<id:membership>/remove/",
         views.member_remove_view,
         name="member_remove",
     ),
-    path("<slug:group>/members/<int:membership>/role/", views.member_role, name="member_role"),
+    path("<slug:group>/members/<id:membership>/role/", views.member_role, name="member_role"),
     path("<slug:group>/invite/", views.invite, name="invite"),
     path(
-        "<slug:group>/invitations/<int:invitation>/withdraw/",
+        "<slug:group>/invitations/<id:invitation>/withdraw/",
         views.invitation_withdraw,
         name="invitation_withdraw",
     ),
@@ -36,7 +36,7 @@ group_patterns = [
 
 member_patterns = [
     path("", views.members, name="list"),
-    path("<int:user>/", views.member, name="detail"),
+    path("<id:user>/", views.member, name="detail"),
 ]
 
 groups = (group_patterns, "groups")

@@ -1,10 +1,16 @@
+import hashlib
+from collections.abc import Iterator
 from typing import Any
-from zoneinfo import available_timezones
 
+from axes.utils import reset as axes_reset
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.core.cache import cache
 
-from networks.models import CURRENCIES, Invitation, Network
+from networks.models import CURRENCIES, Invitation, Network, iana_time_zones
+from networks.text import required_text, visible_text
 
 
 class AcceptInvitationForm(forms.Form):
@@ -25,10 +31,7 @@ class AcceptInvitationForm(forms.Form):
         self.email = email
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError("Tell us your name.")
-        return name
+        return required_text(self.cleaned_data["name"], "Tell us your name.")
 
     def clean(self) -> dict:
         data = super().clean()
@@ -64,13 +67,6 @@ class InvitationForm(forms.Form):
         return email
 
 
-def _required_text(value: str, message: str) -> str:
-    value = value.strip()
-    if not value:
-        raise forms.ValidationError(message)
-    return value
-
-
 class StatementForm(forms.Form):
     """The network's mission and vision (a plain form: the service does the saving)."""
 
@@ -87,8 +83,11 @@ class StatementForm(forms.Form):
         help_text="The world you see when the mission is done.",
     )
 
+    def clean_vision(self) -> str:
+        return visible_text(self.cleaned_data["vision"])
+
     def clean_mission(self) -> str:
-        return _required_text(self.cleaned_data["mission"], "Write the mission: one or two lines.")
+        return required_text(self.cleaned_data["mission"], "Write the mission: one or two lines.")
 
 
 class SoundBiteForm(forms.Form):
@@ -108,7 +107,7 @@ class SoundBiteForm(forms.Form):
         self.network = network
 
     def clean_text(self) -> str:
-        text = _required_text(
+        text = required_text(
             self.cleaned_data["text"], "Write the sound bite: a short line a group can repeat."
         )
         if self.network.sound_bites.filter(text__iexact=text).exists():
@@ -132,7 +131,7 @@ class MemberSearchForm(forms.Form):
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
+    return [(name, name.replace("_", " ")) for name in sorted(iana_time_zones())]
 
 
 class NetworkSettingsForm(forms.Form):
@@ -167,4 +166,29 @@ class NetworkSettingsForm(forms.Form):
         self.fields["time_zone"].choices = _time_zone_choices()
 
     def clean_name(self) -> str:
-        return _required_text(self.cleaned_data["name"], "Give the network a name.")
+        return required_text(self.cleaned_data["name"], "Give the network a name.")
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Sends at most PASSWORD_RESET_MAILS_PER_HOUR reset mails to one address an hour.
+
+    Past the limit the page says the same as always (it never tells whether an account
+    exists) and no mail goes: nobody can flood a person's inbox from the reset page.
+    """
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        key = "password-reset:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+        cache.add(key, 0, timeout=60 * 60)
+        if cache.incr(key) > settings.PASSWORD_RESET_MAILS_PER_HOUR:
+            return iter(())
+        return super().get_users(email)
+
+
+class UnlockingSetPasswordForm(SetPasswordForm):
+    """A new password from a reset mail also lifts a sign-in lock-out on the account: the
+    way back for a person whose account someone else has been guessing at."""
+
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit=commit)
+        axes_reset(username=user.get_username())
+        return user

@@ -68,8 +68,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name.split(" ")[0] if self.name else self.email
 
 
+# Files in the zoneinfo folder that are not zones: "localtime" follows whatever the machine
+# is set to, "Factory" means "no zone set", "posixrules" is a template for POSIX TZ strings.
+NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+def iana_time_zones() -> set[str]:
+    """The real IANA zone names this machine knows."""
+    return available_timezones() - NOT_ZONES
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in available_timezones():
+    if value not in iana_time_zones():
         raise ValidationError(f"{value!r} is not a time zone name such as Europe/London.")
 
 
@@ -81,6 +91,8 @@ CURRENCIES = [
     ("₹", "₹ rupee"),
     ("CHF", "CHF Swiss franc"),
 ]
+
+HISTORY_YEARS = 5  # how far before its creation a network may date what it records
 
 
 class Network(models.Model):
@@ -136,6 +148,15 @@ class Network(models.Model):
 
     def today(self) -> date:
         return timezone.now().astimezone(self.tz).date()
+
+    def earliest_record_day(self) -> "timezone.datetime.date":
+        """The first day activities, check-ins, objectives and reports may be dated: a
+        network records some history from before it joined Grove, within a margin."""
+        created = (self.created_at or timezone.now()).astimezone(self.tz).date()
+        try:
+            return created.replace(year=created.year - HISTORY_YEARS)
+        except ValueError:  # 29 February
+            return created.replace(year=created.year - HISTORY_YEARS, day=28)
 
 
 class SoundBite(models.Model):
@@ -275,6 +296,10 @@ class Invitation(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "pending"
+
+    def is_for(self, user: "User") -> bool:
+        """An invitation is for its address only, whoever holds the link."""
+        return user.email.strip().lower() == self.email.strip().lower()
 
     @property
     def is_usable(self) -> bool:

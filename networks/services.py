@@ -71,8 +71,9 @@ def invitation_accept(
 ) -> User:
     """Use an invitation: join the network (and group) as the invited role.
 
-    `user` is the signed-in person accepting; without one, an account is created for the
-    invited address with `name` and `password`. The invitation can be used once.
+    `user` is the signed-in person accepting, who must have the invited address; without
+    one, an account is created for that address with `name` and `password`. The invitation
+    can be used once.
     """
     invitation = Invitation.find_by_token(token)
     if invitation is None:
@@ -86,6 +87,11 @@ def invitation_accept(
     if invitation.state == "expired":
         raise InvitationError("This invitation has expired; ask for a new one.")
 
+    if user is not None and not invitation.is_for(user):
+        # The link may have been forwarded or leaked: it grants nothing to anyone else.
+        raise InvitationError(
+            f"This invitation is for {invitation.email}; you are signed in as {user.email}."
+        )
     if user is None:
         if User.objects.filter(email__iexact=invitation.email).exists():
             raise InvitationError("An account with this email exists: sign in, then open the link.")

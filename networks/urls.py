@@ -12,23 +12,23 @@ urlpatterns = [
     path("n/<slug:network>/settings/", views.network_settings, name="settings"),
     path("n/<slug:network>/sound-bites/", views.sound_bites, name="sound_bites"),
     path(
-        "n/<slug:network>/sound-bites/<int:bite>/move/",
+        "n/<slug:network>/sound-bites/<id:bite>/move/",
         views.sound_bite_move_view,
         name="sound_bite_move",
     ),
     path(
-        "n/<slug:network>/sound-bites/<int:bite>/delete/",
+        "n/<slug:network>/sound-bites/<id:bite>/delete/",
         views.sound_bite_delete_view,
         name="sound_bite_delete",
     ),
     path("n/<slug:network>/invitations/", views.invitations, name="invitations"),
     path(
-        "n/<slug:network>/invitations/<int:invitation>/revoke/",
+        "n/<slug:network>/invitations/<id:invitation>/revoke/",
         views.invitation_revoke_view,
         name="invitation_revoke",
     ),
     path(
-        "n/<slug:network>/invitations/<int:invitation>/resend/",
+        "n/<slug:network>/invitations/<id:invitation>/resend/",
         views.invitation_resend_view,
         name="invitation_resend",
     ),

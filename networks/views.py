@@ -133,8 +133,9 @@ def sound_bites(request: HttpRequest, network: str) -> HttpResponse:
 @require_POST
 def sound_bite_move_view(request: HttpRequest, network: str, bite: int) -> HttpResponse:
     network, access = network_access(request, network)
-    access.require(access.can_edit_network)
+    # Look up first: another network's bite answers 404 whatever the person's role.
     bite_obj = get_object_or_404(network.sound_bites, pk=bite)
+    access.require(access.can_edit_network)
     form = SoundBiteMoveForm(request.POST)
     if form.is_valid():
         sound_bite_move(bite=bite_obj, position=form.cleaned_data["position"])
@@ -149,8 +150,9 @@ def sound_bite_move_view(request: HttpRequest, network: str, bite: int) -> HttpR
 @require_POST
 def sound_bite_delete_view(request: HttpRequest, network: str, bite: int) -> HttpResponse:
     network, access = network_access(request, network)
-    access.require(access.can_edit_network)
+    # Look up first: another network's bite answers 404 whatever the person's role.
     bite_obj = get_object_or_404(network.sound_bites, pk=bite)
+    access.require(access.can_edit_network)
     sound_bite_remove(bite=bite_obj)
     if request.htmx:
         return _sound_bites_response(request, network, access)
@@ -221,8 +223,10 @@ def invitations(request: HttpRequest, network: str) -> HttpResponse:
 
 def _invitation_for(request: HttpRequest, network: str, invitation: int) -> tuple:
     network_obj, access = network_access(request, network)
+    # Look up first: another network's invitation answers 404 whatever the person's role.
+    invitation_obj = get_object_or_404(network_obj.invitations, pk=invitation)
     access.require(access.can_invite_to_network)
-    return network_obj, get_object_or_404(network_obj.invitations, pk=invitation)
+    return network_obj, invitation_obj
 
 
 @login_required
@@ -262,6 +266,14 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "networks/invitation_invalid.html", {"reason": reason}, status=410)
 
     signed_in = request.user.is_authenticated
+    if signed_in and not invitation.is_for(request.user):
+        # Someone else's invitation: say so, grant nothing, offer to switch accounts.
+        return render(
+            request,
+            "networks/invitation_other_person.html",
+            {"invitation": invitation, "path": request.get_full_path()},
+            status=403 if request.method == "POST" else 200,
+        )
     form = None if signed_in else AcceptInvitationForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and (signed_in or form.is_valid()):
         try:

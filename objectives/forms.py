@@ -6,7 +6,8 @@ from django import forms
 from django.db.models import QuerySet
 
 from groups.models import Activity, PeerGroup
-from networks.models import Membership
+from networks.models import HISTORY_YEARS, Membership
+from networks.text import required_text
 from objectives.models import CheckIn, Measure, Objective
 
 
@@ -17,11 +18,17 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-def _required_text(value: str, message: str) -> str:
-    value = value.strip()
-    if not value:
-        raise forms.ValidationError(message)
-    return value
+# An objective is a plan people can act on: it starts within ten years and runs at most
+# thirty (a mission's horizon), never from year 1 to 9999.
+OBJECTIVE_STARTS_WITHIN_YEARS = 10
+OBJECTIVE_MAX_YEARS = 30
+
+
+def _years_after(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 class ObjectiveForm(forms.ModelForm):
@@ -53,15 +60,31 @@ class ObjectiveForm(forms.ModelForm):
         self.fields["term"].choices = Objective.Term.choices
 
     def clean_title(self) -> str:
-        return _required_text(self.cleaned_data["title"], "Give the objective a title.")
+        return required_text(self.cleaned_data["title"], "Give the objective a title.")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         starts_on, due_on = data.get("starts_on"), data.get("due_on")
+        network = self.instance.network
+        if starts_on:
+            earliest = network.earliest_record_day()
+            latest = _years_after(network.today(), OBJECTIVE_STARTS_WITHIN_YEARS)
+            if not earliest <= starts_on <= latest:
+                self.add_error(
+                    "starts_on",
+                    f"Start between {earliest:%-d %b %Y} ({HISTORY_YEARS} years before the "
+                    f"network joined Grove) and {latest:%-d %b %Y}.",
+                )
         if starts_on and due_on and due_on <= starts_on:
             self.add_error(
                 "due_on",
                 f"The due date must come after the start date ({starts_on:%-d %b %Y}).",
+            )
+        elif starts_on and due_on and due_on > _years_after(starts_on, OBJECTIVE_MAX_YEARS):
+            self.add_error(
+                "due_on",
+                f"An objective may run at most {OBJECTIVE_MAX_YEARS} years: due by "
+                f"{_years_after(starts_on, OBJECTIVE_MAX_YEARS):%-d %b %Y}.",
             )
         return data
 
@@ -93,7 +116,12 @@ class MeasureForm(forms.ModelForm):
         }
 
     def clean_name(self) -> str:
-        return _required_text(self.cleaned_data["name"], "Name the measure.")
+        return required_text(self.cleaned_data["name"], "Name the measure.")
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if self.instance.pk is None and self.instance.objective.archived_at is not None:
+            self.add_error(None, "This objective is archived: restore it before adding measures.")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -172,6 +200,12 @@ class CheckInForm(forms.ModelForm):
         if day > self.today:
             raise forms.ValidationError(
                 f"A check-in cannot be dated in the future (today is {self.today:%-d %b %Y})."
+            )
+        earliest = self.instance.measure.objective.network.earliest_record_day()
+        if day < earliest:
+            raise forms.ValidationError(
+                f"The date is too far back: check-ins go back to {earliest:%-d %b %Y}, "
+                f"{HISTORY_YEARS} years before the network joined Grove."
             )
         return day
 

@@ -72,6 +72,7 @@ def test_production_settings_pass_the_deploy_check():
             **{k: v for k, v in os.environ.items() if k not in PRODUCTION_UNSET},
             "SECRET_KEY": "x7!kq2-long-random-production-secret-with-enough-entropy-91f3e0d",
             "ALLOWED_HOSTS": "grove.example.org",
+            "SITE_URL": "https://grove.example.org",
             "DATABASE_URL": "sqlite:////tmp/grove-deploy-check.sqlite3",
         },
         capture_output=True,
@@ -113,3 +114,26 @@ def test_a_bad_whole_number_stops_start_up_naming_it(value):
     assert result.returncode != 0
     expected = f"INVITATION_MAX_AGE_DAYS={value!r} must be a whole number of at least 1"
     assert expected in result.stderr
+
+
+def _deploy_check(**env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in PRODUCTION_UNSET | {"SITE_URL"}},
+            "SECRET_KEY": "x7!kq2-long-random-production-secret-with-enough-entropy-91f3e0d",
+            "ALLOWED_HOSTS": "grove.example.org",
+            "DATABASE_URL": "sqlite:////tmp/grove-deploy-check.sqlite3",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize("site_url", [None, "http://grove.example.org"])
+def test_deploy_check_warns_without_an_https_site_url(site_url):
+    result = _deploy_check(**({"SITE_URL": site_url} if site_url else {}))
+    assert result.returncode != 0
+    assert "grove.W001" in result.stderr + result.stdout

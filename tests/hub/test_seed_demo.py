@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from groups.models import Activity, PeerGroup
 from networks.models import Membership, Network, User
@@ -80,7 +81,7 @@ def test_demo_logins_have_their_roles(demo):
 
 
 def test_demo_password_works(demo, client):
-    assert client.login(email="member@grove.demo", password="grove-demo")
+    assert client.login(request=HttpRequest(), email="member@grove.demo", password="grove-demo")
 
 
 def test_seeded_history_names_its_author(demo):

@@ -3,6 +3,7 @@ import re
 import pytest
 from django.contrib import admin
 from django.core import mail
+from django.http import HttpRequest
 from django.urls import reverse
 
 from tests.factories import (
@@ -92,4 +93,6 @@ def test_password_reset_by_email(world, client):
     client.post(
         form_url, {"new_password1": "fresh-passphrase-77", "new_password2": "fresh-passphrase-77"}
     )
-    assert client.login(email="mia@example.org", password="fresh-passphrase-77")
+    assert client.login(
+        request=HttpRequest(), email="mia@example.org", password="fresh-passphrase-77"
+    )

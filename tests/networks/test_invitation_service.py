@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.http import HttpRequest
 from django.utils import timezone
 
 from groups.models import GroupMembership
@@ -45,7 +46,9 @@ def test_accepting_creates_an_account_and_membership(world, invite):
 def test_accepted_account_can_sign_in(invite, client):
     _, token = invite()
     invitation_accept(token=token, name="Nina New", password="a-long-passphrase")
-    assert client.login(email="new@example.org", password="a-long-passphrase")
+    assert client.login(
+        request=HttpRequest(), email="new@example.org", password="a-long-passphrase"
+    )
 
 
 def test_invitation_is_single_use(invite):

@@ -51,6 +51,18 @@ class Command(BaseCommand):
             if day is None:
                 periods = services.periods_due(network)
             else:
+                # Refused before any period arithmetic: year 1 or 9999 would overflow it.
+                earliest = network.earliest_record_day()
+                if day < earliest:
+                    raise CommandError(
+                        f"--period-end {day} is before {network.slug}'s records begin "
+                        f"({earliest}); give a later day."
+                    )
+                if day > network.today():
+                    raise CommandError(
+                        f"--period-end {day} is in the future for {network.slug} "
+                        f"(today there is {network.today()}): its period has not closed yet."
+                    )
                 period = period_containing(network, day)
                 if period.end > network.today():
                     raise CommandError(f"The period {period} of {network.slug} has not closed yet.")
