@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from hub import urls as hub_urls
 from networks import views as network_views
+from networks.forms import ThrottledPasswordResetForm, UnlockingSetPasswordForm
 from objectives import views as objective_views
 
 urlpatterns = [
@@ -12,6 +13,17 @@ urlpatterns = [
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
+    ),
+    # Reset mails are throttled per address, and a new password lifts a sign-in lock-out.
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=ThrottledPasswordResetForm),
+        name="password_reset",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(form_class=UnlockingSetPasswordForm),
+        name="password_reset_confirm",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path(
