@@ -21,8 +21,7 @@ def check_site_url(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         return []
     return [
         Warning(
-            f"SITE_URL is {site_url!r}: links in invitation and report mails would point "
-            "there.",
+            f"SITE_URL is {site_url!r}: links in invitation and report mails would point there.",
             hint="Set SITE_URL to the site's public https address, e.g. https://grove.example.org.",
             id=W001,
         )

@@ -203,6 +203,11 @@ class Access:
         has none to set."""
         return self.network_role is not None
 
+    @property
+    def can_resend_report_mails(self) -> bool:
+        """See the network's report mails that failed for good, and send them again."""
+        return self.is_organiser
+
 
 def visible_networks(user: User | AnonymousUser) -> QuerySet[Network]:
     if not user.is_authenticated:

@@ -253,7 +253,8 @@ class ReportDelivery(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
-        # Claimed by one worker: a mail in this state is never sent again, even after a crash.
+        # Claimed by one task since `claimed_at`: a lease. A claim older than
+        # objectives.services.DELIVERY_LEASE belongs to a task that died and is taken again.
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
@@ -268,6 +269,9 @@ class ReportDelivery(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # When the last send attempt claimed the row (kept after it, for the sweep to tell a
+    # delivery waiting for its retry from one whose task was lost).
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["report", "user"]

@@ -19,7 +19,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -511,18 +523,50 @@ def report_url(report: ProgressReport) -> str:
     return settings.SITE_URL + report.get_absolute_url()
 
 
+# Delivery is at least once, with a lease. Claiming a delivery stamps `claimed_at`; a claim
+# older than the lease belongs to a task that died (a worker killed, a machine lost) and is
+# taken again by the next task or by the sweep. The lease is far above one send: each SMTP
+# step is bounded by EMAIL_TIMEOUT (20 s), so a live send never outlasts it.
+#
+# What remains: a mail goes twice only when the process dies after the mail server accepted
+# it and before `_settle` marks the row sent (one UPDATE, milliseconds after the server's
+# reply, plus the QUIT, itself bounded by EMAIL_TIMEOUT), or when a send outlasts the lease.
+DELIVERY_LEASE = dt.timedelta(minutes=5)
+# Retries back off from 10 s to 45 min (objectives.tasks.retry_delay): 36 attempts span
+# about a day, longer than a mail server's outage should last. Then the delivery is failed,
+# shown to the network's organisers with a resend button.
+MAX_SEND_ATTEMPTS = 36
+
+
+class DeliveryBusy(Exception):
+    """Another task holds a live claim on the delivery: try again in a few seconds."""
+
+
+def _claimable(now: dt.datetime) -> Q:
+    expired = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - DELIVERY_LEASE)
+    return Q(state=ReportDelivery.State.PENDING) | (Q(state=ReportDelivery.State.SENDING) & expired)
+
+
 def _claim(ids: Iterable[int]) -> list[int]:
-    """Move pending deliveries to sending; only the caller that moved a row may send it."""
+    """Claim pending deliveries (and those whose claim has run out); only the caller that
+    claimed a row may send it, until its lease runs out."""
+    now = timezone.now()
     with transaction.atomic():
         claimed = list(
             ReportDelivery.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=list(ids), state=ReportDelivery.State.PENDING)
+            .filter(_claimable(now), pk__in=list(ids))
             .values_list("pk", flat=True)
         )
         ReportDelivery.objects.filter(pk__in=claimed).update(
-            state=ReportDelivery.State.SENDING, attempts=F("attempts") + 1
+            state=ReportDelivery.State.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
     return claimed
+
+
+def _unfinished(ids: Iterable[int]) -> bool:
+    """Whether any of these deliveries still waits to be sent (held by another task)."""
+    waiting = [ReportDelivery.State.PENDING, ReportDelivery.State.SENDING]
+    return ReportDelivery.objects.filter(pk__in=list(ids), state__in=waiting).exists()
 
 
 def _send(message: EmailMultiAlternatives) -> None:
@@ -545,9 +589,32 @@ def _settle(ids: list[int], error: Exception | None, *, final: bool) -> None:
             state=ReportDelivery.State.SENT, sent_at=timezone.now(), last_error=""
         )
         return
-    state = ReportDelivery.State.FAILED if final else ReportDelivery.State.PENDING
+    failed = Q(pk__in=ids) if final else Q(attempts__gte=MAX_SEND_ATTEMPTS)
     ReportDelivery.objects.filter(pk__in=ids).update(
-        state=state, last_error=f"{type(error).__name__}: {error}"[:500]
+        state=Case(
+            When(failed, then=Value(ReportDelivery.State.FAILED)),
+            default=Value(ReportDelivery.State.PENDING),
+        ),
+        last_error=f"{type(error).__name__}: {error}"[:500],
+    )
+    for delivery in ReportDelivery.objects.filter(
+        pk__in=ids, state=ReportDelivery.State.FAILED
+    ).values("pk", "attempts"):
+        # Not silent: the organisers' reports page lists it with a resend button.
+        logger.error(
+            "Report delivery %s failed for good after %s attempts: %s",
+            delivery["pk"], delivery["attempts"], error,
+        )  # fmt: skip
+
+
+def delivery_retry_attempts(*, ids: Iterable[int]) -> int | None:
+    """How many attempts the deliveries have had, when one of them will be tried again;
+    None once they are failed for good (or sent)."""
+    return (
+        ReportDelivery.objects.filter(pk__in=list(ids), state=ReportDelivery.State.PENDING)
+        .order_by("-attempts")
+        .values_list("attempts", flat=True)
+        .first()
     )
 
 
@@ -560,12 +627,16 @@ def _message(user: User, template: str, context: dict[str, Any], subject: str) -
 
 
 def delivery_send(*, delivery_id: int, final: bool = False) -> bool:
-    """Email one report to one person, at most once. Returns whether this call sent it.
+    """Email one report to one person. Returns whether this call sent it.
 
-    A mail error puts the delivery back to pending (or failed when `final`) and re-raises
-    so the task retries. A worker dying mid-send leaves it "sending": never sent twice.
+    Raises DeliveryBusy while another task holds a live claim on it. A mail error puts the
+    delivery back to pending (failed after MAX_SEND_ATTEMPTS, or when `final`) and
+    re-raises so the task retries. A worker dying mid-send leaves it "sending" until the
+    lease runs out; then it is sent again (see DELIVERY_LEASE for the window left).
     """
     if not _claim([delivery_id]):
+        if _unfinished([delivery_id]):
+            raise DeliveryBusy(delivery_id)
         return False
     delivery = ReportDelivery.objects.select_related(
         "report__group", "report__network", "user"
@@ -587,14 +658,23 @@ def delivery_send(*, delivery_id: int, final: bool = False) -> bool:
     return True
 
 
+def _stalled(now: dt.datetime, older_than: dt.timedelta) -> Q:
+    """Deliveries no task is working on: pending well after their report was written and
+    not tried for `older_than` (a retry waits at most 45 minutes, so its task was lost),
+    or claimed by a task whose lease ran out."""
+    untried = Q(claimed_at__isnull=True) | Q(claimed_at__lte=now - older_than)
+    pending = Q(state=ReportDelivery.State.PENDING, report__created_at__lte=now - older_than)
+    return (pending & untried) | (
+        Q(state=ReportDelivery.State.SENDING) & ~Q(claimed_at__gte=now - DELIVERY_LEASE)
+    )
+
+
 def stalled_email_deliveries(*, older_than: dt.timedelta = dt.timedelta(hours=1)) -> list[int]:
-    """Emails still pending well after their report was written: their sending task was
-    lost or gave up early. Sending them again is safe, a delivery is claimed once."""
+    """Emails whose sending task was lost; the sweep sends them again (each is claimed by
+    one task at a time)."""
     return list(
         ReportDelivery.objects.filter(
-            channel=ReportDelivery.Channel.EMAIL,
-            state=ReportDelivery.State.PENDING,
-            report__created_at__lte=timezone.now() - older_than,
+            _stalled(timezone.now(), older_than), channel=ReportDelivery.Channel.EMAIL
         ).values_list("pk", flat=True)[:1000]
     )
 
@@ -604,9 +684,7 @@ def digest_users(*, older_than: dt.timedelta = dt.timedelta(hours=1)) -> list[in
     reports from all of a person's groups go out together."""
     return list(
         ReportDelivery.objects.filter(
-            channel=ReportDelivery.Channel.DIGEST,
-            state=ReportDelivery.State.PENDING,
-            report__created_at__lte=timezone.now() - older_than,
+            _stalled(timezone.now(), older_than), channel=ReportDelivery.Channel.DIGEST
         )
         .order_by()
         .values_list("user_id", flat=True)
@@ -614,13 +692,24 @@ def digest_users(*, older_than: dt.timedelta = dt.timedelta(hours=1)) -> list[in
     )
 
 
+def digest_waiting(*, user_id: int) -> list[int]:
+    """The person's digest deliveries not yet sent."""
+    return list(
+        ReportDelivery.objects.filter(
+            user_id=user_id,
+            channel=ReportDelivery.Channel.DIGEST,
+            state__in=[ReportDelivery.State.PENDING, ReportDelivery.State.SENDING],
+        ).values_list("pk", flat=True)
+    )
+
+
 def digest_send(*, user_id: int, final: bool = False) -> int:
     """Email one person every report waiting for their digest; returns how many it held."""
-    waiting = ReportDelivery.objects.filter(
-        user_id=user_id, channel=ReportDelivery.Channel.DIGEST, state=ReportDelivery.State.PENDING
-    ).values_list("pk", flat=True)
+    waiting = digest_waiting(user_id=user_id)
     ids = _claim(waiting)
     if not ids:
+        if _unfinished(waiting):
+            raise DeliveryBusy(user_id)
         return 0
     user = User.objects.get(pk=user_id)
     reports = [
@@ -637,6 +726,24 @@ def digest_send(*, user_id: int, final: bool = False) -> int:
         raise
     _settle(ids, None, final=final)
     return len(ids)
+
+
+@transaction.atomic
+def delivery_resend(*, delivery: ReportDelivery) -> bool:
+    """Give a failed delivery a fresh set of attempts and queue it; False if it had not
+    failed (a delivery is resent only once it is known not to have gone)."""
+    from objectives.tasks import send_digest, send_report_email
+
+    updated = ReportDelivery.objects.filter(
+        pk=delivery.pk, state=ReportDelivery.State.FAILED
+    ).update(state=ReportDelivery.State.PENDING, attempts=0, claimed_at=None)
+    if not updated:
+        return False
+    if delivery.channel == ReportDelivery.Channel.DIGEST:
+        transaction.on_commit(lambda: send_digest.delay(delivery.user_id), robust=True)
+    else:
+        transaction.on_commit(lambda: send_report_email.delay(delivery.pk), robust=True)
+    return True
 
 
 def delivery_mark_read(*, report: ProgressReport, user: User) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 from smtplib import SMTPException
 from typing import Any
 
@@ -23,13 +24,39 @@ logger = logging.getLogger(__name__)
 
 # OSError covers refused connections, resets and timeouts on the way to the mail server.
 MAIL_ERRORS = (SMTPException, OSError)
-MAIL_RETRY = {
-    "autoretry_for": MAIL_ERRORS,
-    "retry_backoff": True,
-    "retry_backoff_max": 10 * 60,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
+# A task that finds its delivery claimed by a live sibling looks again this soon: the
+# sibling has sent it by then, or failed it back to pending, or died and its lease runs out.
+BUSY_RETRY_SECONDS = 15
+# Longest wait between two tries: under the broker's visibility timeout (1 h), past which
+# Redis would hand a waiting task out a second time.
+LONGEST_RETRY_SECONDS = 45 * 60
+# A backstop only: attempts are counted on the delivery (services.MAX_SEND_ATTEMPTS), and
+# waits for a busy sibling end within the lease.
+MAIL_TASK = {"bind": True, "max_retries": 200}
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds to wait after `attempts` failed sends: 10 s doubling up to 45 min, then every
+    45 min, with ±10 % jitter so a period's mails do not all retry in step. The 36 attempts
+    services.MAX_SEND_ATTEMPTS allows span about 21 hours: a mail outage of up to a day is
+    caught up, not lost."""
+    base = min(10 * 2 ** max(attempts - 1, 0), LONGEST_RETRY_SECONDS)
+    return max(1, round(base * random.uniform(0.9, 1.1)))
+
+
+def _retry_mail(task: Task, ids: list[int], error: Exception) -> Any:
+    attempts = services.delivery_retry_attempts(ids=ids)
+    if attempts is None:
+        raise error  # failed for good: logged, and listed for the organisers to resend
+    raise task.retry(exc=error, countdown=retry_delay(attempts))
+
+
+def _retry_busy(task: Task) -> bool:
+    if task.request.is_eager:
+        # In-process nothing runs beside this task: the claim is a dead one, and the
+        # sweep takes it again once its lease runs out.
+        return False
+    raise task.retry(countdown=BUSY_RETRY_SECONDS)
 
 
 def _enqueue(task: Task, *args: Any) -> None:
@@ -100,11 +127,14 @@ def deliver_report(report_id: int) -> int:
     return len(emails)
 
 
-@shared_task(bind=True, **MAIL_RETRY)
+@shared_task(**MAIL_TASK)
 def send_report_email(self: Task, delivery_id: int) -> bool:
-    return services.delivery_send(
-        delivery_id=delivery_id, final=self.request.retries >= self.max_retries
-    )
+    try:
+        return services.delivery_send(delivery_id=delivery_id)
+    except services.DeliveryBusy:
+        return _retry_busy(self)
+    except MAIL_ERRORS as error:
+        return _retry_mail(self, [delivery_id], error)
 
 
 @shared_task
@@ -115,6 +145,11 @@ def send_digests() -> int:
     return len(users)
 
 
-@shared_task(bind=True, **MAIL_RETRY)
+@shared_task(**MAIL_TASK)
 def send_digest(self: Task, user_id: int) -> int:
-    return services.digest_send(user_id=user_id, final=self.request.retries >= self.max_retries)
+    try:
+        return services.digest_send(user_id=user_id)
+    except services.DeliveryBusy:
+        return _retry_busy(self)
+    except MAIL_ERRORS as error:
+        return _retry_mail(self, services.digest_waiting(user_id=user_id), error)

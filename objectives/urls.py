@@ -22,4 +22,9 @@ urlpatterns = [
     path("reports/", views.report_list, name="reports"),
     path("reports/<id:report>/", views.report_detail, name="report"),
     path("reports/preferences/", views.report_preferences, name="report_preferences"),
+    path(
+        "reports/deliveries/<id:delivery>/resend/",
+        views.delivery_resend_view,
+        name="delivery_resend",
+    ),
 ]

@@ -10,7 +10,7 @@ from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from groups.models import Activity, PeerGroup
 from networks.models import Membership, Network
@@ -21,7 +21,7 @@ from objectives.charts import progress_chart
 from objectives.figures import MeasureProgress, ObjectiveProgress
 from objectives.forms import CheckInForm, MeasureForm, ObjectiveForm, ReportDeliveryForm
 from objectives.models import CheckIn, Measure, Objective, ProgressReport, ReportDelivery
-from objectives.services import delivery_mark_read, report_display
+from objectives.services import delivery_mark_read, delivery_resend, report_display
 
 
 @login_required
@@ -492,7 +492,13 @@ def report_list(request: HttpRequest, network: str) -> HttpResponse:
             user=request.user, report__in=[r.pk for r in page], read_at__isnull=True
         ).values_list("report_id", flat=True)
     )
-    context = {"network": network, "access": access, "page": page, "unread": unread}
+    context = {
+        "network": network,
+        "access": access,
+        "page": page,
+        "unread": unread,
+        "failed_mails": _failed_mails(network) if access.can_resend_report_mails else None,
+    }
     return render(request, "objectives/reports.html", context)
 
 
@@ -528,3 +534,32 @@ def report_preferences(request: HttpRequest, network: str) -> HttpResponse:
         "objectives/report_preferences.html",
         {"network": network, "access": access, "form": form},
     )
+
+
+# ---------------------------------------------------------------- failed report mails
+
+FAILED_MAILS_SHOWN = 50
+
+
+def _failed_mails(network: Network) -> list[ReportDelivery]:
+    return list(
+        ReportDelivery.objects.filter(report__network=network, state=ReportDelivery.State.FAILED)
+        .select_related("report__group", "user")
+        .order_by("-report__period_start", "user__name")[:FAILED_MAILS_SHOWN]
+    )
+
+
+@login_required
+@require_POST
+def delivery_resend_view(request: HttpRequest, network: str, delivery: int) -> HttpResponse:
+    """Send a report mail that failed for good once more, with a fresh set of retries."""
+    network, access = network_access(request, network)
+    delivery_obj = get_object_or_404(
+        ReportDelivery.objects.select_related("user"), report__network=network, pk=delivery
+    )
+    access.require(access.can_resend_report_mails)
+    if delivery_resend(delivery=delivery_obj):
+        messages.success(request, f"The report mail to {delivery_obj.user} is on its way again.")
+    else:
+        messages.error(request, f"The report mail to {delivery_obj.user} had not failed.")
+    return redirect("objectives:reports", network=network.slug)

@@ -54,9 +54,14 @@ class _Refuse(asyncio.Protocol):
         transport.close()
 
 
+class _Stall(asyncio.Protocol):
+    """A mail server that hangs: it takes the connection and never greets."""
+
+
 class FakeSMTPServer(Controller):
-    """aiosmtpd on a free local port that records every message and refuses the first
-    `refuse_first` connections with 421."""
+    """aiosmtpd on a free local port that records every message. The first `stall_first`
+    connections hang before the greeting; otherwise the first `refuse_first` are refused
+    with 421."""
 
     def __init__(self, refuse_first: int = 0) -> None:
         with socket.socket() as probe:
@@ -65,6 +70,7 @@ class FakeSMTPServer(Controller):
         super().__init__(self, hostname="127.0.0.1", port=port)
         self.lock = threading.Lock()
         self.refuse_first = refuse_first
+        self.stall_first = 0
         self.connections = 0
         self.messages: list[tuple[list[str], bytes]] = []
 
@@ -77,6 +83,9 @@ class FakeSMTPServer(Controller):
         with self.lock:
             self.connections += 1
             refuse = self.connections <= self.refuse_first
+            stall = self.connections <= self.stall_first
+        if stall:
+            return _Stall()
         return _Refuse() if refuse else super().factory()
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:

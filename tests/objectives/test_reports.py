@@ -292,13 +292,16 @@ def test_delivering_twice_sends_each_person_one_mail(setup, report):
     assert ReportDelivery.objects.count() == 2
 
 
-def test_a_claimed_delivery_is_never_sent_again(setup, report):
+def test_a_delivery_claimed_by_a_live_task_is_left_to_it(setup, report):
     world = setup[0]
     _prefer(world, world.gardener, "in_app")
     services.report_deliveries_create(report=report)
     delivery = ReportDelivery.objects.get(user=world.member)
-    ReportDelivery.objects.filter(pk=delivery.pk).update(state="sending")  # a worker died here
-    assert services.delivery_send(delivery_id=delivery.pk) is False
+    ReportDelivery.objects.filter(pk=delivery.pk).update(
+        state="sending", claimed_at=timezone.now()
+    )  # another task is sending it now
+    with pytest.raises(services.DeliveryBusy):
+        services.delivery_send(delivery_id=delivery.pk)
     assert mail.outbox == []
 
 
@@ -321,8 +324,8 @@ def test_the_last_failed_attempt_leaves_the_delivery_failed_with_its_error(setup
     FlakyMailBackend.failures = 1
     services.report_deliveries_create(report=report)
     delivery = ReportDelivery.objects.get(user=world.member)
-    last = tasks.MAIL_RETRY["max_retries"]
-    result = tasks.send_report_email.apply(args=[delivery.pk], retries=last, throw=False)
+    ReportDelivery.objects.filter(pk=delivery.pk).update(attempts=services.MAX_SEND_ATTEMPTS - 1)
+    result = tasks.send_report_email.apply(args=[delivery.pk], throw=False)
     assert result.failed()
     delivery.refresh_from_db()
     assert delivery.state == "failed"
@@ -337,7 +340,9 @@ def test_the_scheduler_resends_stalled_emails_once(setup, report, settings):
     FlakyMailBackend.failures = 2
     tasks.deliver_report(report.pk)  # both in-process attempts fail
     assert ReportDelivery.objects.get(user=world.member).state == "pending"
+    # Two hours later: the report is old and nothing has tried the delivery since.
     ProgressReport.objects.update(created_at=timezone.now() - dt.timedelta(hours=2))
+    ReportDelivery.objects.update(claimed_at=timezone.now() - dt.timedelta(hours=2))
     tasks.schedule_due_reports()
     tasks.schedule_due_reports()
     assert ReportDelivery.objects.get(user=world.member).state == "sent"

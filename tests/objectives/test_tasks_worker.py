@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from groups.models import GroupMembership, PeerGroup
 from networks.models import Membership
-from objectives import services
+from objectives import services, tasks
 from objectives.figures import last_closed_period
 from objectives.models import ProgressReport, ReportDelivery
 from tests.factories import (
@@ -145,3 +145,77 @@ def test_a_failing_mail_server_is_retried_with_backoff_and_mails_each_person_onc
     assert attempts == 3 + 3  # three refused connections were retried
     assert smtp_server.connections == 6
     assert Membership.objects.filter(network=network).count() == 3
+
+
+def _group_of_three():
+    network = NetworkFactory()  # no objective: no period is due, so the sweep writes nothing
+    group = PeerGroupFactory(network=network)
+    people = UserFactory.create_batch(3)
+    for person in people:
+        MembershipFactory(user=person, network=network, report_delivery="every")
+        GroupMembershipFactory(group=group, user=person, role=GroupMembership.Role.MEMBER)
+    report, _ = services.report_create(
+        group=group, period_start=dt.date(2026, 9, 1), period_end=dt.date(2026, 10, 1),
+        deliver=False,
+    )  # fmt: skip
+    return report, people
+
+
+def _an_hour_later() -> None:
+    """The clock moves on past the lease and the sweep's wait (nothing else changes)."""
+    earlier = timezone.now() - dt.timedelta(hours=2)
+    ProgressReport.objects.update(created_at=earlier)
+    ReportDelivery.objects.filter(claimed_at__isnull=False).update(claimed_at=earlier)
+
+
+def test_a_worker_killed_between_claim_and_send_loses_no_mail_and_sends_none_twice(
+    workers, smtp_server
+):
+    report, people = _group_of_three()
+    smtp_server.stall_first = 1  # the first send hangs before the server greets it
+    worker = workers.start(EMAIL_URL=smtp_server.url)
+    workers.send("objectives.tasks.deliver_report", report.pk)
+
+    def claimed_and_stalled() -> bool:
+        sending = ReportDelivery.objects.filter(state=ReportDelivery.State.SENDING).exists()
+        return sending and smtp_server.connections >= 1
+
+    assert wait_for(claimed_and_stalled, timeout=30), worker.log[-20:]
+    worker.kill()  # claimed, not sent
+    assert not smtp_server.messages
+    _an_hour_later()
+    workers.start(EMAIL_URL=smtp_server.url)
+    workers.send("objectives.tasks.schedule_due_reports")  # the periodic sweep
+
+    def all_sent() -> bool:
+        states = set(ReportDelivery.objects.values_list("state", flat=True))
+        return states == {ReportDelivery.State.SENT}
+
+    assert wait_for(all_sent, timeout=40), list(ReportDelivery.objects.values("state", "attempts"))
+    # Let any stray duplicate task finish before counting.
+    marker = PeerGroupFactory(network=NetworkFactory())
+    workers.send("objectives.tasks.compute_group_report", marker.pk, "2020-01-01", "2020-02-01")
+    assert wait_for(lambda: ProgressReport.objects.filter(group=marker).exists(), timeout=30)
+    recipients = sorted(r for rcpts, _ in smtp_server.messages for r in rcpts)
+    assert recipients == sorted(p.email for p in people)
+
+
+def test_a_task_finding_a_live_claim_tries_again_in_seconds(workers, smtp_server):
+    report, people = _group_of_three()
+    services.report_deliveries_create(report=report)
+    held = ReportDelivery.objects.filter(user=people[0]).get()
+    ReportDelivery.objects.filter(pk=held.pk).update(
+        state=ReportDelivery.State.SENDING, claimed_at=timezone.now()
+    )  # a sibling claimed it, then died
+    worker = workers.start(EMAIL_URL=smtp_server.url)
+    workers.send("objectives.tasks.send_report_email", held.pk)
+    retrying = f"Retry in {tasks.BUSY_RETRY_SECONDS}s"
+    assert wait_for(lambda: any(retrying in line for line in worker.log), timeout=15), worker.log
+    assert ReportDelivery.objects.get(pk=held.pk).attempts == 0  # it did not take the claim
+    # The sibling's lease runs out; the waiting task takes the delivery on its next look.
+    ReportDelivery.objects.filter(pk=held.pk).update(
+        claimed_at=timezone.now() - services.DELIVERY_LEASE - dt.timedelta(seconds=1)
+    )
+    sent = lambda: ReportDelivery.objects.get(pk=held.pk).state == ReportDelivery.State.SENT  # noqa: E731
+    assert wait_for(sent, timeout=tasks.BUSY_RETRY_SECONDS * 2 + 10)
+    assert [r for rcpts, _ in smtp_server.messages for r in rcpts] == [people[0].email]
