@@ -149,7 +149,7 @@ class Network(models.Model):
     def today(self) -> date:
         return timezone.now().astimezone(self.tz).date()
 
-    def earliest_record_day(self) -> "timezone.datetime.date":
+    def earliest_record_day(self) -> date:
         """The first day activities, check-ins, objectives and reports may be dated: a
         network records some history from before it joined Grove, within a margin."""
         created = (self.created_at or timezone.now()).astimezone(self.tz).date()

@@ -118,13 +118,10 @@ class MeasureForm(forms.ModelForm):
     def clean_name(self) -> str:
         return required_text(self.cleaned_data["name"], "Name the measure.")
 
-    def _post_clean(self) -> None:
-        super()._post_clean()
-        if self.instance.pk is None and self.instance.objective.archived_at is not None:
-            self.add_error(None, "This objective is archived: restore it before adding measures.")
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if self.instance.pk is None and self.instance.objective.archived_at is not None:
+            self.add_error(None, "This objective is archived: restore it before adding measures.")
         baseline, target = data.get("baseline"), data.get("target")
         direction = data.get("direction")
         if baseline is not None and target is not None:

@@ -553,13 +553,13 @@ def _failed_mails(network: Network) -> list[ReportDelivery]:
 @require_POST
 def delivery_resend_view(request: HttpRequest, network: str, delivery: int) -> HttpResponse:
     """Send a report mail that failed for good once more, with a fresh set of retries."""
-    network, access = network_access(request, network)
+    network_obj, access = network_access(request, network)
     delivery_obj = get_object_or_404(
-        ReportDelivery.objects.select_related("user"), report__network=network, pk=delivery
+        ReportDelivery.objects.select_related("user"), report__network=network_obj, pk=delivery
     )
     access.require(access.can_resend_report_mails)
     if delivery_resend(delivery=delivery_obj):
         messages.success(request, f"The report mail to {delivery_obj.user} is on its way again.")
     else:
         messages.error(request, f"The report mail to {delivery_obj.user} had not failed.")
-    return redirect("objectives:reports", network=network.slug)
+    return redirect("objectives:reports", network=network_obj.slug)
