@@ -525,12 +525,12 @@ def report_url(report: ProgressReport) -> str:
 
 # Delivery is at least once, with a lease. Claiming a delivery stamps `claimed_at`; a claim
 # older than the lease belongs to a task that died (a worker killed, a machine lost) and is
-# taken again by the next task or by the sweep. The lease is far above one send: each SMTP
-# step is bounded by EMAIL_TIMEOUT (20 s), so a live send never outlasts it.
+# taken again by the next task or by the sweep. The lease is far above one send.
 #
-# What remains: a mail goes twice only when the process dies after the mail server accepted
-# it and before `_settle` marks the row sent (one UPDATE, milliseconds after the server's
-# reply, plus the QUIT, itself bounded by EMAIL_TIMEOUT), or when a send outlasts the lease.
+# What remains: a mail goes twice only when the process dies (or the database fails) after
+# the mail server accepted it and before the row is marked sent: one UPDATE, issued the
+# moment the server replies, before the QUIT (see `_send`); or when a send outlasts the
+# lease, which its few SMTP steps of at most EMAIL_TIMEOUT (20 s) each cannot.
 DELIVERY_LEASE = dt.timedelta(minutes=5)
 # Retries back off from 10 s to 45 min (objectives.tasks.retry_delay): 36 attempts span
 # about a day, longer than a mail server's outage should last. Then the delivery is failed,
@@ -569,27 +569,38 @@ def _unfinished(ids: Iterable[int]) -> bool:
     return ReportDelivery.objects.filter(pk__in=list(ids), state__in=waiting).exists()
 
 
-def _send(message: EmailMultiAlternatives) -> None:
-    # Opened here so that a failing QUIT after the server took the mail is not an error:
-    # the mail went, and retrying would send it twice.
+def _send(message: EmailMultiAlternatives, ids: list[int]) -> None:
+    """Send one message and mark `ids` sent the moment the server has accepted it, before
+    the QUIT: a crash or a hang on the way out then cannot send it a second time.
+
+    A mail error before that puts the deliveries back to pending (or failed) and re-raises.
+    """
     connection = get_connection()
-    connection.open()
+    accepted = False
     try:
+        connection.open()
         connection.send_messages([message])
+        accepted = True
+        _settle(ids, None)
+    except Exception as error:
+        if not accepted:
+            _settle(ids, error)
+        raise
     finally:
         try:
             connection.close()
         except Exception:  # noqa: BLE001 - the message was already accepted
+            # A failing QUIT after the server took the mail is not an error: the mail went.
             logger.warning("Closing the mail connection failed", exc_info=True)
 
 
-def _settle(ids: list[int], error: Exception | None, *, final: bool) -> None:
+def _settle(ids: list[int], error: Exception | None) -> None:
     if error is None:
         ReportDelivery.objects.filter(pk__in=ids).update(
             state=ReportDelivery.State.SENT, sent_at=timezone.now(), last_error=""
         )
         return
-    failed = Q(pk__in=ids) if final else Q(attempts__gte=MAX_SEND_ATTEMPTS)
+    failed = Q(attempts__gte=MAX_SEND_ATTEMPTS)
     ReportDelivery.objects.filter(pk__in=ids).update(
         state=Case(
             When(failed, then=Value(ReportDelivery.State.FAILED)),
@@ -626,13 +637,13 @@ def _message(user: User, template: str, context: dict[str, Any], subject: str) -
     return message
 
 
-def delivery_send(*, delivery_id: int, final: bool = False) -> bool:
+def delivery_send(*, delivery_id: int) -> bool:
     """Email one report to one person. Returns whether this call sent it.
 
     Raises DeliveryBusy while another task holds a live claim on it. A mail error puts the
-    delivery back to pending (failed after MAX_SEND_ATTEMPTS, or when `final`) and
-    re-raises so the task retries. A worker dying mid-send leaves it "sending" until the
-    lease runs out; then it is sent again (see DELIVERY_LEASE for the window left).
+    delivery back to pending (failed after MAX_SEND_ATTEMPTS) and re-raises so the task
+    retries. A worker dying mid-send leaves it "sending" until the lease runs out; then it
+    is sent again (see DELIVERY_LEASE for the window left).
     """
     if not _claim([delivery_id]):
         if _unfinished([delivery_id]):
@@ -649,12 +660,7 @@ def delivery_send(*, delivery_id: int, final: bool = False) -> bool:
         "url": report_url(report),
     }
     subject = f"{report.group.name}: progress report for {report.period_label}"
-    try:
-        _send(_message(delivery.user, "report", context, subject))
-    except Exception as error:
-        _settle([delivery_id], error, final=final)
-        raise
-    _settle([delivery_id], None, final=final)
+    _send(_message(delivery.user, "report", context, subject), [delivery_id])
     return True
 
 
@@ -703,7 +709,7 @@ def digest_waiting(*, user_id: int) -> list[int]:
     )
 
 
-def digest_send(*, user_id: int, final: bool = False) -> int:
+def digest_send(*, user_id: int) -> int:
     """Email one person every report waiting for their digest; returns how many it held."""
     waiting = digest_waiting(user_id=user_id)
     ids = _claim(waiting)
@@ -719,12 +725,7 @@ def digest_send(*, user_id: int, final: bool = False) -> int:
         .order_by("network__name", "-period_start", "group__name")
     ]
     subject = f"Grove digest: {len(reports)} progress report{'s' if len(reports) != 1 else ''}"
-    try:
-        _send(_message(user, "digest", {"user": user, "reports": reports}, subject))
-    except Exception as error:
-        _settle(ids, error, final=final)
-        raise
-    _settle(ids, None, final=final)
+    _send(_message(user, "digest", {"user": user, "reports": reports}, subject), ids)
     return len(ids)
 
 

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 from django.utils import timezone
 
@@ -96,6 +97,29 @@ def test_the_last_attempt_fails_the_delivery_and_logs_it(delivery, settings, cap
     delivery.refresh_from_db()
     assert delivery.state == "failed"
     assert "failed for good" in caplog.text
+
+
+class StateAtQuitBackend(BaseEmailBackend):
+    """Accepts every mail and notes the deliveries' states when the connection closes."""
+
+    states_at_close: list = []
+
+    def send_messages(self, messages: list) -> int:
+        return len(messages)
+
+    def close(self) -> None:
+        StateAtQuitBackend.states_at_close.append(
+            list(ReportDelivery.objects.values_list("state", flat=True).distinct())
+        )
+
+
+def test_a_mail_is_marked_sent_before_the_connection_closes(delivery, settings):
+    # A crash during the QUIT then leaves nothing to send again.
+    settings.EMAIL_BACKEND = f"{__name__}.StateAtQuitBackend"
+    StateAtQuitBackend.states_at_close = []
+    ReportDelivery.objects.exclude(pk=delivery.pk).delete()
+    assert services.delivery_send(delivery_id=delivery.pk) is True
+    assert StateAtQuitBackend.states_at_close == [["sent"]]
 
 
 # ---------------------------------------------------------------- the organisers' view
