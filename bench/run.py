@@ -442,7 +442,7 @@ def main() -> None:
     organiser = Membership.objects.filter(network=network, role="organiser").first().user
     client = Client()
     client.force_login(organiser)
-    dashboard = reverse("objectives:dashboard", kwargs={"network": SLUG})
+    dashboard = reverse("objectives:dashboard", kwargs={"network_slug": SLUG})
     bare = reverse("bench_bare", kwargs={"network_id": network.pk}) + f"?day={recent.start}"
     cache.clear()
     client.get(dashboard, secure=True)

@@ -31,11 +31,11 @@ urlpatterns = [
     ),
     path("healthz", network_views.healthz, name="healthz"),
     # The network home shows objectives and groups, so its view lives in objectives.
-    path("n/<slug:network>/", objective_views.network_home, name="network_home"),
-    path("n/<slug:network>/groups/", include(hub_urls.groups)),
-    path("n/<slug:network>/members/", include(hub_urls.members)),
-    path("n/<slug:network>/objectives/", include("objectives.urls")),
-    path("n/<slug:network>/referrals/", include("referrals.urls")),
+    path("n/<slug:network_slug>/", objective_views.network_home, name="network_home"),
+    path("n/<slug:network_slug>/groups/", include(hub_urls.groups)),
+    path("n/<slug:network_slug>/members/", include(hub_urls.members)),
+    path("n/<slug:network_slug>/objectives/", include("objectives.urls")),
+    path("n/<slug:network_slug>/referrals/", include("referrals.urls")),
     path("", include("networks.urls")),
 ]
 

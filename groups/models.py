@@ -25,9 +25,7 @@ class PeerGroupQuerySet(models.QuerySet["PeerGroup"]):
         relations in one join would multiply memberships by activities."""
         members = GroupMembership.objects.filter(group=models.OuterRef("pk"))
         activities = Activity.objects.filter(group=models.OuterRef("pk"))
-        return self.annotate(
-            member_count=_count(members), activity_count=_count(activities)
-        )
+        return self.annotate(member_count=_count(members), activity_count=_count(activities))
 
     def with_gardeners(self) -> "PeerGroupQuerySet":
         """Each group's gardener memberships (with users) as `gardener_memberships`."""
@@ -81,7 +79,9 @@ class PeerGroup(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("groups:detail", kwargs={"network": self.network.slug, "group": self.slug})
+        return reverse(
+            "groups:detail", kwargs={"network_slug": self.network.slug, "group_slug": self.slug}
+        )
 
     def gardeners(self) -> models.QuerySet:
         return self.memberships.filter(role=GroupMembership.Role.GARDENER)

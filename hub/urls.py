@@ -13,30 +13,32 @@ group_patterns = [
     path("new/", views.group_create_view, name="create"),
     path("activities/", views.activity_list, name="activities"),
     path("activities/counts/", views.activity_counts, name="activity_counts"),
-    path("activities/<id:activity>/", views.activity_detail, name="activity"),
-    path("activities/<id:activity>/edit/", views.activity_edit, name="activity_edit"),
-    path("activities/<id:activity>/delete/", views.activity_delete_view, name="activity_delete"),
-    path("<slug:group>/", views.group_detail, name="detail"),
-    path("<slug:group>/edit/", views.group_edit, name="edit"),
-    path("<slug:group>/members/add/", views.member_add_view, name="member_add"),
+    path("activities/<id:activity_id>/", views.activity_detail, name="activity"),
+    path("activities/<id:activity_id>/edit/", views.activity_edit, name="activity_edit"),
+    path("activities/<id:activity_id>/delete/", views.activity_delete_view, name="activity_delete"),
+    path("<slug:group_slug>/", views.group_detail, name="detail"),
+    path("<slug:group_slug>/edit/", views.group_edit, name="edit"),
+    path("<slug:group_slug>/members/add/", views.member_add_view, name="member_add"),
     path(
-        "<slug:group>/members/<id:membership>/remove/",
+        "<slug:group_slug>/members/<id:membership_id>/remove/",
         views.member_remove_view,
         name="member_remove",
     ),
-    path("<slug:group>/members/<id:membership>/role/", views.member_role, name="member_role"),
-    path("<slug:group>/invite/", views.invite, name="invite"),
     path(
-        "<slug:group>/invitations/<id:invitation>/withdraw/",
+        "<slug:group_slug>/members/<id:membership_id>/role/", views.member_role, name="member_role"
+    ),
+    path("<slug:group_slug>/invite/", views.invite, name="invite"),
+    path(
+        "<slug:group_slug>/invitations/<id:invitation_id>/withdraw/",
         views.invitation_withdraw,
         name="invitation_withdraw",
     ),
-    path("<slug:group>/activities/new/", views.activity_create, name="activity_create"),
+    path("<slug:group_slug>/activities/new/", views.activity_create, name="activity_create"),
 ]
 
 member_patterns = [
     path("", views.members, name="list"),
-    path("<id:user>/", views.member, name="detail"),
+    path("<id:user_id>/", views.member, name="detail"),
 ]
 
 groups = (group_patterns, "groups")

@@ -88,7 +88,7 @@ def _activity_form(
     if form.counted_by:
         # The "Counts toward" list follows the kind select. Without htmx it follows the
         # kind once the form is posted; before, it lists every measure with its kinds.
-        url = reverse("groups:activity_counts", kwargs={"network": network.slug})
+        url = reverse("groups:activity_counts", kwargs={"network_slug": network.slug})
         form.fields["kind"].widget.attrs.update(
             {
                 "hx-get": f"{url}?{urlencode({'prefix': form.prefix or ''})}",
@@ -124,8 +124,8 @@ def _save_activity(form: ActivityForm, activity: Activity) -> bool:
 
 @login_required
 @require_GET
-def group_list(request: HttpRequest, network: str) -> HttpResponse:
-    network, access = network_access(request, network)
+def group_list(request: HttpRequest, network_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     groups = network.groups.active().with_counts().with_gardeners()
     return render(
         request,
@@ -135,8 +135,8 @@ def group_list(request: HttpRequest, network: str) -> HttpResponse:
 
 
 @login_required
-def group_create_view(request: HttpRequest, network: str) -> HttpResponse:
-    network, access = network_access(request, network)
+def group_create_view(request: HttpRequest, network_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     access.require(access.can_create_groups)
     form = GroupForm(request.POST or None, network=network)
     if request.method == "POST" and form.is_valid():
@@ -160,9 +160,9 @@ def group_create_view(request: HttpRequest, network: str) -> HttpResponse:
 
 
 @login_required
-def group_edit(request: HttpRequest, network: str, group: str) -> HttpResponse:
-    network, access = network_access(request, network)
-    group = _group(network, group)
+def group_edit(request: HttpRequest, network_slug: str, group_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
+    group = _group(network, group_slug)
     access.require(access.can_edit_group(group))
     form = GroupForm(request.POST or None, instance=group, network=network)
     if request.method == "POST" and form.is_valid():
@@ -226,17 +226,17 @@ def _mark_editable(activities: object, access: Access) -> list[Activity]:
 
 @login_required
 @require_GET
-def group_detail(request: HttpRequest, network: str, group: str) -> HttpResponse:
-    network, access = network_access(request, network)
-    group = _group(network, group)
+def group_detail(request: HttpRequest, network_slug: str, group_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
+    group = _group(network, group_slug)
     return render(request, "groups/detail.html", _detail_context(request, network, access, group))
 
 
 @login_required
 @require_POST
-def member_add_view(request: HttpRequest, network: str, group: str) -> HttpResponse:
-    network, access = network_access(request, network)
-    group = _group(network, group)
+def member_add_view(request: HttpRequest, network_slug: str, group_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
+    group = _group(network, group_slug)
     access.require(access.can_manage_group(group))
     form = MemberAddForm(request.POST, group=group, can_appoint=access.can_appoint_gardener)
     if form.is_valid():
@@ -251,11 +251,11 @@ def member_add_view(request: HttpRequest, network: str, group: str) -> HttpRespo
 @login_required
 @require_POST
 def member_remove_view(
-    request: HttpRequest, network: str, group: str, membership: int
+    request: HttpRequest, network_slug: str, group_slug: str, membership_id: int
 ) -> HttpResponse:
-    network, access = network_access(request, network)
-    group = _group(network, group)
-    membership = get_object_or_404(group.memberships.select_related("user"), pk=membership)
+    network, access = network_access(request, network_slug)
+    group = _group(network, group_slug)
+    membership = get_object_or_404(group.memberships.select_related("user"), pk=membership_id)
     access.require(access.can_remove_member(group, membership))
     member_remove(membership=membership)
     messages.success(request, f"Removed {membership.user} from {group.name}.")
@@ -264,10 +264,12 @@ def member_remove_view(
 
 @login_required
 @require_POST
-def member_role(request: HttpRequest, network: str, group: str, membership: int) -> HttpResponse:
-    network, access = network_access(request, network)
-    group = _group(network, group)
-    membership = get_object_or_404(group.memberships.select_related("user"), pk=membership)
+def member_role(
+    request: HttpRequest, network_slug: str, group_slug: str, membership_id: int
+) -> HttpResponse:
+    network, access = network_access(request, network_slug)
+    group = _group(network, group_slug)
+    membership = get_object_or_404(group.memberships.select_related("user"), pk=membership_id)
     access.require(access.can_appoint_gardener)
     role = request.POST.get("role")
     if role not in GroupMembership.Role.values:
@@ -283,9 +285,9 @@ def member_role(request: HttpRequest, network: str, group: str, membership: int)
 
 @login_required
 @require_POST
-def invite(request: HttpRequest, network: str, group: str) -> HttpResponse:
-    network, access = network_access(request, network)
-    group = _group(network, group)
+def invite(request: HttpRequest, network_slug: str, group_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
+    group = _group(network, group_slug)
     access.require(access.can_manage_group(group))
     form = GroupInvitationForm(request.POST, can_appoint=access.can_appoint_gardener)
     if form.is_valid():
@@ -306,11 +308,11 @@ def invite(request: HttpRequest, network: str, group: str) -> HttpResponse:
 @login_required
 @require_POST
 def invitation_withdraw(
-    request: HttpRequest, network: str, group: str, invitation: int
+    request: HttpRequest, network_slug: str, group_slug: str, invitation_id: int
 ) -> HttpResponse:
-    network, access = network_access(request, network)
-    group = _group(network, group)
-    invitation = get_object_or_404(group.invitations, pk=invitation)
+    network, access = network_access(request, network_slug)
+    group = _group(network, group_slug)
+    invitation = get_object_or_404(group.invitations, pk=invitation_id)
     access.require(access.can_withdraw_invitation(group, invitation))
     invitation_revoke(invitation=invitation)
     messages.success(request, f"Withdrew the invitation to {invitation.email}.")
@@ -322,8 +324,8 @@ def invitation_withdraw(
 
 @login_required
 @require_GET
-def activity_list(request: HttpRequest, network: str) -> HttpResponse:
-    network, access = network_access(request, network)
+def activity_list(request: HttpRequest, network_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     groups = list(network.groups.filter(archived_at__isnull=True).only("name", "slug", "network"))
     members = list(
         User.objects.filter(memberships__network=network).only("name", "email").order_by("name")
@@ -368,9 +370,9 @@ def activity_list(request: HttpRequest, network: str) -> HttpResponse:
 
 
 @login_required
-def activity_create(request: HttpRequest, network: str, group: str) -> HttpResponse:
-    network, access = network_access(request, network)
-    group = _group(network, group)
+def activity_create(request: HttpRequest, network_slug: str, group_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
+    group = _group(network, group_slug)
     access.require(access.can_log_activity(group))
     form = _activity_form(request, network, group)
     form.instance.group = group
@@ -398,11 +400,11 @@ def activity_create(request: HttpRequest, network: str, group: str) -> HttpRespo
 
 @login_required
 @require_GET
-def activity_detail(request: HttpRequest, network: str, activity: int) -> HttpResponse:
+def activity_detail(request: HttpRequest, network_slug: str, activity_id: int) -> HttpResponse:
     """The activity's own page, which every link to an activity opens; to htmx, its card
     alone (what an inline edit form returns to on cancel)."""
-    network, access = network_access(request, network)
-    activity = _activity(network, activity)
+    network, access = network_access(request, network_slug)
+    activity = _activity(network, activity_id)
     activity = _with_cards(Activity.objects.filter(pk=activity.pk)).get()
     _mark_editable([activity], access)
     context = {"network": network, "access": access, "activity": activity}
@@ -413,9 +415,9 @@ def activity_detail(request: HttpRequest, network: str, activity: int) -> HttpRe
 
 @login_required
 @require_GET
-def activity_counts(request: HttpRequest, network: str) -> HttpResponse:
+def activity_counts(request: HttpRequest, network_slug: str) -> HttpResponse:
     """The activity form's "Counts toward" list for the kind chosen in its select."""
-    network, _access = network_access(request, network)
+    network, _access = network_access(request, network_slug)
     prefix = request.GET.get("prefix", "")
     kind = request.GET.get(f"{prefix}-kind" if prefix else "kind", "")
     counted_by = [
@@ -432,9 +434,9 @@ def activity_counts(request: HttpRequest, network: str) -> HttpResponse:
 
 
 @login_required
-def activity_edit(request: HttpRequest, network: str, activity: int) -> HttpResponse:
-    network, access = network_access(request, network)
-    activity = _activity(network, activity)
+def activity_edit(request: HttpRequest, network_slug: str, activity_id: int) -> HttpResponse:
+    network, access = network_access(request, network_slug)
+    activity = _activity(network, activity_id)
     access.require(access.can_edit_activity(activity))
     form = _activity_form(request, network, activity.group, activity)
     saved = request.method == "POST" and _save_activity(form, activity)
@@ -450,7 +452,7 @@ def activity_edit(request: HttpRequest, network: str, activity: int) -> HttpResp
             )
         messages.success(request, f"Saved “{activity.title}”.")
         # Its own page: the group page lists only the latest few.
-        return redirect("groups:activity", network=network.slug, activity=activity.pk)
+        return redirect("groups:activity", network_slug=network.slug, activity_id=activity.pk)
     context = {
         "network": network,
         "access": access,
@@ -464,9 +466,9 @@ def activity_edit(request: HttpRequest, network: str, activity: int) -> HttpResp
 
 
 @login_required
-def activity_delete_view(request: HttpRequest, network: str, activity: int) -> HttpResponse:
-    network, access = network_access(request, network)
-    activity = _activity(network, activity)
+def activity_delete_view(request: HttpRequest, network_slug: str, activity_id: int) -> HttpResponse:
+    network, access = network_access(request, network_slug)
+    activity = _activity(network, activity_id)
     access.require(access.can_edit_activity(activity))
     if request.method == "POST":
         title, group = activity.title, activity.group
@@ -488,9 +490,9 @@ MEMBERS_PER_PAGE = 24
 
 
 @login_required
-def members(request: HttpRequest, network: str) -> HttpResponse:
+def members(request: HttpRequest, network_slug: str) -> HttpResponse:
     """The directory: who is in the network, what they know and which groups they are in."""
-    network, access = network_access(request, network)
+    network, access = network_access(request, network_slug)
     search = MemberSearchForm(request.GET or None)
     people = User.objects.filter(memberships__network=network).annotate(
         network_role=F("memberships__role")
@@ -533,10 +535,10 @@ def network_group_memberships(network: Network) -> QuerySet[GroupMembership]:
 
 
 @login_required
-def member(request: HttpRequest, network: str, user: int) -> HttpResponse:
-    network, access = network_access(request, network)
+def member(request: HttpRequest, network_slug: str, user_id: int) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     membership = get_object_or_404(
-        Membership.objects.select_related("user"), network=network, user_id=user
+        Membership.objects.select_related("user"), network=network, user_id=user_id
     )
     person = membership.user
     led = person.activities_led.filter(network=network).select_related("group")
@@ -545,9 +547,7 @@ def member(request: HttpRequest, network: str, user: int) -> HttpResponse:
         .exclude(led_by=person)
         .select_related("group", "led_by")
     )
-    totals = figures.member_activity(network, person.pk).get(
-        None, figures.MemberActivity(0, 0, 0)
-    )
+    totals = figures.member_activity(network, person.pk).get(None, figures.MemberActivity(0, 0, 0))
     context = {
         "network": network,
         "access": access,

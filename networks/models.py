@@ -140,7 +140,7 @@ class Network(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("network_home", kwargs={"network": self.slug})
+        return reverse("network_home", kwargs={"network_slug": self.slug})
 
     @property
     def tz(self) -> ZoneInfo:

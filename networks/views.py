@@ -74,8 +74,8 @@ def mission_context(network: Network, access: Access) -> dict[str, Any]:
 
 
 @login_required
-def mission_edit(request: HttpRequest, network: str) -> HttpResponse:
-    network, access = network_access(request, network)
+def mission_edit(request: HttpRequest, network_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     access.require(access.can_edit_network)
     if request.method == "POST":
         form = StatementForm(request.POST)
@@ -111,9 +111,9 @@ def _sound_bites_response(
 
 
 @login_required
-def sound_bites(request: HttpRequest, network: str) -> HttpResponse:
+def sound_bites(request: HttpRequest, network_slug: str) -> HttpResponse:
     """Organisers add, reorder and remove sound bites; the page works with or without htmx."""
-    network, access = network_access(request, network)
+    network, access = network_access(request, network_slug)
     access.require(access.can_edit_network)
     if request.method == "POST":
         form = SoundBiteForm(request.POST, network=network)
@@ -121,7 +121,7 @@ def sound_bites(request: HttpRequest, network: str) -> HttpResponse:
             sound_bite_add(network=network, text=form.cleaned_data["text"])
             if not request.htmx:
                 messages.success(request, "Sound bite added.")
-                return redirect("networks:sound_bites", network=network.slug)
+                return redirect("networks:sound_bites", network_slug=network.slug)
             form = None
         return _sound_bites_response(request, network, access, form)
     if request.htmx and request.GET.get("done"):
@@ -131,38 +131,38 @@ def sound_bites(request: HttpRequest, network: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def sound_bite_move_view(request: HttpRequest, network: str, bite: int) -> HttpResponse:
-    network, access = network_access(request, network)
+def sound_bite_move_view(request: HttpRequest, network_slug: str, bite_id: int) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     # Look up first: another network's bite answers 404 whatever the person's role.
-    bite_obj = get_object_or_404(network.sound_bites, pk=bite)
+    bite = get_object_or_404(network.sound_bites, pk=bite_id)
     access.require(access.can_edit_network)
     form = SoundBiteMoveForm(request.POST)
     if form.is_valid():
-        sound_bite_move(bite=bite_obj, position=form.cleaned_data["position"])
+        sound_bite_move(bite=bite, position=form.cleaned_data["position"])
     elif not request.htmx:
         messages.error(request, "That position is not on the list.")
     if request.htmx:
         return _sound_bites_response(request, network, access)
-    return redirect("networks:sound_bites", network=network.slug)
+    return redirect("networks:sound_bites", network_slug=network.slug)
 
 
 @login_required
 @require_POST
-def sound_bite_delete_view(request: HttpRequest, network: str, bite: int) -> HttpResponse:
-    network, access = network_access(request, network)
+def sound_bite_delete_view(request: HttpRequest, network_slug: str, bite_id: int) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     # Look up first: another network's bite answers 404 whatever the person's role.
-    bite_obj = get_object_or_404(network.sound_bites, pk=bite)
+    bite = get_object_or_404(network.sound_bites, pk=bite_id)
     access.require(access.can_edit_network)
-    sound_bite_remove(bite=bite_obj)
+    sound_bite_remove(bite=bite)
     if request.htmx:
         return _sound_bites_response(request, network, access)
-    messages.success(request, f"Removed “{bite_obj.text}”.")
-    return redirect("networks:sound_bites", network=network.slug)
+    messages.success(request, f"Removed “{bite.text}”.")
+    return redirect("networks:sound_bites", network_slug=network.slug)
 
 
 @login_required
-def network_settings(request: HttpRequest, network: str) -> HttpResponse:
-    network, access = network_access(request, network)
+def network_settings(request: HttpRequest, network_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     access.require(access.can_edit_network)
     initial = {
         "name": network.name,
@@ -193,8 +193,8 @@ INVITATIONS_PER_PAGE = 25
 
 
 @login_required
-def invitations(request: HttpRequest, network: str) -> HttpResponse:
-    network, access = network_access(request, network)
+def invitations(request: HttpRequest, network_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     access.require(access.can_invite_to_network)
     form = InvitationForm(request.POST or None, network=network)
     sent_to = ""
@@ -205,7 +205,7 @@ def invitations(request: HttpRequest, network: str) -> HttpResponse:
         )
         if not request.htmx:
             messages.success(request, f"Invitation sent to {sent_to}.")
-            return redirect("networks:invitations", network=network.slug)
+            return redirect("networks:invitations", network_slug=network.slug)
         form = InvitationForm(network=network)
     listing = network.invitations.select_related("invited_by", "group", "accepted_by")
     page = Paginator(listing, INVITATIONS_PER_PAGE).get_page(request.GET.get("page"))
@@ -221,36 +221,42 @@ def invitations(request: HttpRequest, network: str) -> HttpResponse:
     return render(request, template, context)
 
 
-def _invitation_for(request: HttpRequest, network: str, invitation: int) -> tuple:
-    network_obj, access = network_access(request, network)
+def _invitation_for(
+    request: HttpRequest, network_slug: str, invitation_id: int
+) -> tuple[Network, Invitation]:
+    network, access = network_access(request, network_slug)
     # Look up first: another network's invitation answers 404 whatever the person's role.
-    invitation_obj = get_object_or_404(network_obj.invitations, pk=invitation)
+    invitation = get_object_or_404(network.invitations, pk=invitation_id)
     access.require(access.can_invite_to_network)
-    return network_obj, invitation_obj
+    return network, invitation
 
 
 @login_required
 @require_POST
-def invitation_revoke_view(request: HttpRequest, network: str, invitation: int) -> HttpResponse:
-    network_obj, invitation_obj = _invitation_for(request, network, invitation)
-    if invitation_obj.is_usable:
-        invitation_revoke(invitation=invitation_obj)
-        messages.success(request, f"The invitation to {invitation_obj.email} is withdrawn.")
+def invitation_revoke_view(
+    request: HttpRequest, network_slug: str, invitation_id: int
+) -> HttpResponse:
+    network, invitation = _invitation_for(request, network_slug, invitation_id)
+    if invitation.is_usable:
+        invitation_revoke(invitation=invitation)
+        messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
     else:
-        messages.error(request, f"That invitation is {invitation_obj.state} already.")
-    return redirect("networks:invitations", network=network_obj.slug)
+        messages.error(request, f"That invitation is {invitation.state} already.")
+    return redirect("networks:invitations", network_slug=network.slug)
 
 
 @login_required
 @require_POST
-def invitation_resend_view(request: HttpRequest, network: str, invitation: int) -> HttpResponse:
-    network_obj, invitation_obj = _invitation_for(request, network, invitation)
-    if invitation_obj.state == "accepted":
-        messages.error(request, f"{invitation_obj.email} has joined already.")
+def invitation_resend_view(
+    request: HttpRequest, network_slug: str, invitation_id: int
+) -> HttpResponse:
+    network, invitation = _invitation_for(request, network_slug, invitation_id)
+    if invitation.state == "accepted":
+        messages.error(request, f"{invitation.email} has joined already.")
     else:
-        invitation_resend(invitation=invitation_obj, invited_by=request.user)
-        messages.success(request, f"A new link is on its way to {invitation_obj.email}.")
-    return redirect("networks:invitations", network=network_obj.slug)
+        invitation_resend(invitation=invitation, invited_by=request.user)
+        messages.success(request, f"A new link is on its way to {invitation.email}.")
+    return redirect("networks:invitations", network_slug=network.slug)
 
 
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:

@@ -205,8 +205,8 @@ def _cached_dashboard(network: Network) -> dict[str, Any]:
 
 
 @login_required
-def network_dashboard(request: HttpRequest, network: str) -> HttpResponse:
-    network, access = network_access(request, network)
+def network_dashboard(request: HttpRequest, network_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     today = network.today()
     context = {"network": network, "access": access, "today": today, **_cached_dashboard(network)}
     return render(request, "objectives/dashboard_network.html", context)
@@ -279,17 +279,17 @@ def group_dashboard_data(network: Network, group: PeerGroup, today: dt.date) -> 
 
 
 @login_required
-def group_dashboard(request: HttpRequest, network: str, group: str) -> HttpResponse:
-    network_obj, access = network_access(request, network)
-    group_obj = get_object_or_404(PeerGroup, network=network_obj, slug=group)
-    group_obj.network = network_obj
-    access.require(access.can_see_group_reports(group_obj))
+def group_dashboard(request: HttpRequest, network_slug: str, group_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
+    group = get_object_or_404(PeerGroup, network=network, slug=group_slug)
+    group.network = network
+    access.require(access.can_see_group_reports(group))
     context = {
-        "network": network_obj,
+        "network": network,
         "access": access,
-        "group": group_obj,
+        "group": group,
         "people_reached_help": figures.PEOPLE_REACHED_HELP,
-        **group_dashboard_data(network_obj, group_obj, network_obj.today()),
+        **group_dashboard_data(network, group, network.today()),
     }
     return render(request, "objectives/dashboard_group.html", context)
 
@@ -338,13 +338,13 @@ def my_contribution_data(network: Network, user: User, today: dt.date) -> dict[s
 
 
 @login_required
-def my_contribution(request: HttpRequest, network: str) -> HttpResponse:
-    network_obj, access = network_access(request, network)
+def my_contribution(request: HttpRequest, network_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     context = {
-        "network": network_obj,
+        "network": network,
         "access": access,
         "people_reached_help": figures.PEOPLE_REACHED_HELP,
-        **my_contribution_data(network_obj, request.user, network_obj.today()),
+        **my_contribution_data(network, request.user, network.today()),
     }
     return render(request, "objectives/dashboard_me.html", context)
 
@@ -416,21 +416,21 @@ def console_panels(network: Network, groups: list[PeerGroup], today: dt.date) ->
 
 
 @login_required
-def gardener_console(request: HttpRequest, network: str) -> HttpResponse:
-    network_obj, access = network_access(request, network)
+def gardener_console(request: HttpRequest, network_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     access.require(access.can_use_console)
-    today = network_obj.today()
-    groups = access.console_groups(PeerGroup.objects.filter(network=network_obj).active())
+    today = network.today()
+    groups = access.console_groups(PeerGroup.objects.filter(network=network).active())
     # Organisers see every group: a page of groups at a time keeps the work per request fixed.
     page = Paginator(groups, CONSOLE_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
     page_groups = list(page.object_list)
     for group in page_groups:
-        group.network = network_obj  # links to each group without a query per group
+        group.network = network  # links to each group without a query per group
     context = {
-        "network": network_obj,
+        "network": network,
         "access": access,
-        "period": figures.period_containing(network_obj, today),
-        "panels": console_panels(network_obj, page_groups, today),
+        "period": figures.period_containing(network, today),
+        "panels": console_panels(network, page_groups, today),
         "page": page,
         "today": today,
         "stale_days": STALE_CHECK_IN_DAYS,
@@ -549,11 +549,11 @@ def network_value_data(network: Network, today: dt.date) -> dict[str, Any]:
 
 
 @login_required
-def network_value(request: HttpRequest, network: str) -> HttpResponse:
-    network_obj, access = network_access(request, network)
+def network_value(request: HttpRequest, network_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     context = {
-        "network": network_obj,
+        "network": network,
         "access": access,
-        **network_value_data(network_obj, network_obj.today()),
+        **network_value_data(network, network.today()),
     }
     return render(request, "objectives/dashboard_value.html", context)

@@ -51,7 +51,7 @@ class Objective(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse(
-            "objectives:detail", kwargs={"network": self.network.slug, "objective": self.pk}
+            "objectives:detail", kwargs={"network_slug": self.network.slug, "objective_id": self.pk}
         )
 
     def expected_progress(self, on: date) -> float:
@@ -230,7 +230,7 @@ class ProgressReport(models.Model):
     def get_absolute_url(self) -> str:
         return reverse(
             "objectives:report",
-            kwargs={"network": self.network.slug, "report": self.pk},
+            kwargs={"network_slug": self.network.slug, "report_id": self.pk},
         )
 
     @property

@@ -25,10 +25,10 @@ from objectives.services import delivery_mark_read, delivery_resend, report_disp
 
 
 @login_required
-def network_home(request: HttpRequest, network: str) -> HttpResponse:
+def network_home(request: HttpRequest, network_slug: str) -> HttpResponse:
     """The network's front page. It lives here, not in networks, because it shows
     objectives and groups, and networks imports from no other app."""
-    network, access = network_access(request, network)
+    network, access = network_access(request, network_slug)
     context = {
         **mission_context(network, access),
         "progress": figures.network_progress(network),
@@ -51,8 +51,8 @@ def _objective(network: Network, pk: int) -> Objective:
 
 
 @login_required
-def objective_list(request: HttpRequest, network: str) -> HttpResponse:
-    network, access = network_access(request, network)
+def objective_list(request: HttpRequest, network_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     show_archived = request.GET.get("archived") == "1"
     context: dict[str, Any] = {
         "network": network,
@@ -72,8 +72,8 @@ def objective_list(request: HttpRequest, network: str) -> HttpResponse:
 
 
 @login_required
-def objective_create(request: HttpRequest, network: str) -> HttpResponse:
-    network, access = network_access(request, network)
+def objective_create(request: HttpRequest, network_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     access.require(access.can_manage_objectives)
     today = network.today()
     form = ObjectiveForm(
@@ -84,7 +84,9 @@ def objective_create(request: HttpRequest, network: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         objective = form.save()
         messages.success(request, "Objective created. Now add the measures that show progress.")
-        return redirect("objectives:measure_create", network=network.slug, objective=objective.pk)
+        return redirect(
+            "objectives:measure_create", network_slug=network.slug, objective_id=objective.pk
+        )
     return render(
         request,
         "objectives/objective_form.html",
@@ -93,44 +95,44 @@ def objective_create(request: HttpRequest, network: str) -> HttpResponse:
 
 
 @login_required
-def objective_edit(request: HttpRequest, network: str, objective: int) -> HttpResponse:
-    network, access = network_access(request, network)
-    objective_obj = _objective(network, objective)
+def objective_edit(request: HttpRequest, network_slug: str, objective_id: int) -> HttpResponse:
+    network, access = network_access(request, network_slug)
+    objective = _objective(network, objective_id)
     access.require(access.can_manage_objectives)
-    form = ObjectiveForm(request.POST or None, instance=objective_obj)
+    form = ObjectiveForm(request.POST or None, instance=objective)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Objective saved.")
-        return redirect(objective_obj)
+        return redirect(objective)
     return render(
         request,
         "objectives/objective_form.html",
-        {"network": network, "access": access, "form": form, "objective": objective_obj},
+        {"network": network, "access": access, "form": form, "objective": objective},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def objective_archive(request: HttpRequest, network: str, objective: int) -> HttpResponse:
+def objective_archive(request: HttpRequest, network_slug: str, objective_id: int) -> HttpResponse:
     """Archive (or, with restore=1, bring back) an objective; archived ones leave the
     home page and reports but keep their history. GET asks first, so a stray click on
     "Archive" archives nothing, with or without JavaScript."""
-    network, access = network_access(request, network)
-    objective_obj = _objective(network, objective)
+    network, access = network_access(request, network_slug)
+    objective = _objective(network, objective_id)
     access.require(access.can_manage_objectives)
     if request.method == "GET":
-        if objective_obj.archived_at is not None:
-            return redirect(objective_obj)
-        context = {"network": network, "access": access, "objective": objective_obj}
+        if objective.archived_at is not None:
+            return redirect(objective)
+        context = {"network": network, "access": access, "objective": objective}
         return render(request, "objectives/objective_archive.html", context)
     if request.POST.get("restore") == "1":
-        objective_obj.archived_at = None
-        messages.success(request, f"“{objective_obj.title}” is active again.")
-    elif objective_obj.archived_at is None:
-        objective_obj.archived_at = timezone.now()
-        messages.success(request, f"“{objective_obj.title}” is archived.")
-    objective_obj.save(update_fields=["archived_at"])
-    return redirect(objective_obj)
+        objective.archived_at = None
+        messages.success(request, f"“{objective.title}” is active again.")
+    elif objective.archived_at is None:
+        objective.archived_at = timezone.now()
+        messages.success(request, f"“{objective.title}” is archived.")
+    objective.save(update_fields=["archived_at"])
+    return redirect(objective)
 
 
 @dataclass(frozen=True)
@@ -240,16 +242,16 @@ def _summary_context(network: Network, access: Access, objective: Objective) -> 
 
 
 @login_required
-def objective_detail(request: HttpRequest, network: str, objective: int) -> HttpResponse:
-    network_obj, access = network_access(request, network)
-    objective_obj = _objective(network_obj, objective)
+def objective_detail(request: HttpRequest, network_slug: str, objective_id: int) -> HttpResponse:
+    network, access = network_access(request, network_slug)
+    objective = _objective(network, objective_id)
     context = {
-        "network": network_obj,
+        "network": network,
         "access": access,
-        "objective": objective_obj,
-        **_summary_context(network_obj, access, objective_obj),
-        "history": change_history(objective_obj),
-        "chart": _progress_chart(network_obj, objective_obj),
+        "objective": objective,
+        **_summary_context(network, access, objective),
+        "history": change_history(objective),
+        "chart": _progress_chart(network, objective),
     }
     return render(request, "objectives/objective_detail.html", context)
 
@@ -258,19 +260,19 @@ def objective_detail(request: HttpRequest, network: str, objective: int) -> Http
 
 
 @login_required
-def measure_create(request: HttpRequest, network: str, objective: int) -> HttpResponse:
-    network, access = network_access(request, network)
-    objective_obj = _objective(network, objective)
+def measure_create(request: HttpRequest, network_slug: str, objective_id: int) -> HttpResponse:
+    network, access = network_access(request, network_slug)
+    objective = _objective(network, objective_id)
     access.require(access.can_manage_objectives)
-    form = MeasureForm(request.POST or None, instance=Measure(objective=objective_obj))
+    form = MeasureForm(request.POST or None, instance=Measure(objective=objective))
     if request.method == "POST" and form.is_valid():
         measure = form.save()
         messages.success(request, f"Measure “{measure.name}” added.")
         if request.POST.get("another"):
             return redirect(
-                "objectives:measure_create", network=network.slug, objective=objective_obj.pk
+                "objectives:measure_create", network_slug=network.slug, objective_id=objective.pk
             )
-        return redirect(objective_obj)
+        return redirect(objective)
     return render(
         request,
         "objectives/objective_measure_form.html",
@@ -278,7 +280,7 @@ def measure_create(request: HttpRequest, network: str, objective: int) -> HttpRe
             "network": network,
             "access": access,
             "form": form,
-            "objective": objective_obj,
+            "objective": objective,
             "measure": None,
         },
     )
@@ -291,15 +293,15 @@ def _measure(network: Network, pk: int) -> Measure:
 
 
 @login_required
-def measure_edit(request: HttpRequest, network: str, measure: int) -> HttpResponse:
-    network, access = network_access(request, network)
-    measure_obj = _measure(network, measure)
+def measure_edit(request: HttpRequest, network_slug: str, measure_id: int) -> HttpResponse:
+    network, access = network_access(request, network_slug)
+    measure = _measure(network, measure_id)
     access.require(access.can_manage_objectives)
-    form = MeasureForm(request.POST or None, instance=measure_obj)
+    form = MeasureForm(request.POST or None, instance=measure)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, f"Measure “{measure_obj.name}” saved.")
-        return redirect(measure_obj.objective)
+        messages.success(request, f"Measure “{measure.name}” saved.")
+        return redirect(measure.objective)
     return render(
         request,
         "objectives/objective_measure_form.html",
@@ -307,8 +309,8 @@ def measure_edit(request: HttpRequest, network: str, measure: int) -> HttpRespon
             "network": network,
             "access": access,
             "form": form,
-            "objective": measure_obj.objective,
-            "measure": measure_obj,
+            "objective": measure.objective,
+            "measure": measure,
         },
     )
 
@@ -317,15 +319,15 @@ def measure_edit(request: HttpRequest, network: str, measure: int) -> HttpRespon
 
 
 @login_required
-def checkin_create(request: HttpRequest, network: str, measure: int) -> HttpResponse:
+def checkin_create(request: HttpRequest, network_slug: str, measure_id: int) -> HttpResponse:
     """Record a manual reading. Under htmx the measure's card is swapped in place, with the
     form open while it has errors; without JavaScript it is an ordinary form page."""
-    network, access = network_access(request, network)
-    measure_obj = _measure(network, measure)
-    access.require(access.can_check_in(measure_obj))
+    network, access = network_access(request, network_slug)
+    measure = _measure(network, measure_id)
+    access.require(access.can_check_in(measure))
     form = CheckInForm(
         request.POST or None,
-        instance=CheckIn(measure=measure_obj, recorded_by=request.user),
+        instance=CheckIn(measure=measure, recorded_by=request.user),
         groups=access.check_in_groups(network.groups.active()),
         network_wide=access.can_record_network_reading,
         today=network.today(),
@@ -338,20 +340,20 @@ def checkin_create(request: HttpRequest, network: str, measure: int) -> HttpResp
         form.save()
         saved = True
         if not request.htmx:
-            messages.success(request, f"Check-in recorded for “{measure_obj.name}”.")
-            return redirect(measure_obj.objective)
+            messages.success(request, f"Check-in recorded for “{measure.name}”.")
+            return redirect(measure.objective)
     context: dict[str, Any] = {
         "network": network,
         "access": access,
-        "objective": measure_obj.objective,
-        "measure": measure_obj,
+        "objective": measure.objective,
+        "measure": measure,
         "form": form,
     }
     if request.htmx:
-        objective = _objective(network, measure_obj.objective_id)
+        objective = _objective(network, measure.objective_id)
         summary = _summary_context(network, access, objective)
         context |= {
-            "card": next(c for c in summary["cards"] if c.measure.pk == measure_obj.pk),
+            "card": next(c for c in summary["cards"] if c.measure.pk == measure.pk),
             "checkin_open": not saved and not request.GET.get("cancel"),
             "just_saved": saved,
             # After a reading the objective's headline changes too: htmx swaps it out of band.
@@ -366,19 +368,19 @@ CHECK_INS_PER_PAGE = 25
 
 
 @login_required
-def checkin_list(request: HttpRequest, network: str, measure: int) -> HttpResponse:
+def checkin_list(request: HttpRequest, network_slug: str, measure_id: int) -> HttpResponse:
     """Every reading of a manual measure, newest first."""
-    network, access = network_access(request, network)
-    measure_obj = _measure(network, measure)
-    readings = measure_obj.check_ins.select_related("group", "recorded_by")
+    network, access = network_access(request, network_slug)
+    measure = _measure(network, measure_id)
+    readings = measure.check_ins.select_related("group", "recorded_by")
     page = Paginator(readings, CHECK_INS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "network": network,
         "access": access,
-        "objective": measure_obj.objective,
-        "measure": measure_obj,
+        "objective": measure.objective,
+        "measure": measure,
         "page": page,
-        "can_check_in": access.can_check_in(measure_obj),
+        "can_check_in": access.can_check_in(measure),
     }
     return render(request, "objectives/objective_checkins.html", context)
 
@@ -478,8 +480,8 @@ REPORTS_PER_PAGE = 25
 
 
 @login_required
-def report_list(request: HttpRequest, network: str) -> HttpResponse:
-    network, access = network_access(request, network)
+def report_list(request: HttpRequest, network_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     reports = (
         access.visible_reports(ProgressReport.objects.filter(network=network))
         .select_related("group")
@@ -503,32 +505,32 @@ def report_list(request: HttpRequest, network: str) -> HttpResponse:
 
 
 @login_required
-def report_detail(request: HttpRequest, network: str, report: int) -> HttpResponse:
-    network, access = network_access(request, network)
-    report_obj = get_object_or_404(
-        ProgressReport.objects.filter(network=network).select_related("group"), pk=report
+def report_detail(request: HttpRequest, network_slug: str, report_id: int) -> HttpResponse:
+    network, access = network_access(request, network_slug)
+    report = get_object_or_404(
+        ProgressReport.objects.filter(network=network).select_related("group"), pk=report_id
     )
-    access.require(access.can_see_group_reports(report_obj.group))
-    delivery_mark_read(report=report_obj, user=request.user)
+    access.require(access.can_see_group_reports(report.group))
+    delivery_mark_read(report=report, user=request.user)
     context = {
         "network": network,
         "access": access,
-        "report": report_obj,
-        "data": report_display(report_obj.data),
+        "report": report,
+        "data": report_display(report.data),
     }
     return render(request, "objectives/report.html", context)
 
 
 @login_required
-def report_preferences(request: HttpRequest, network: str) -> HttpResponse:
-    network, access = network_access(request, network)
+def report_preferences(request: HttpRequest, network_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
     access.require(access.can_choose_report_delivery)
     membership = Membership.objects.filter(user=request.user, network=network).first()
     form = ReportDeliveryForm(request.POST or None, instance=membership)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Your report delivery preference is saved.")
-        return redirect("objectives:report_preferences", network=network.slug)
+        return redirect("objectives:report_preferences", network_slug=network.slug)
     return render(
         request,
         "objectives/report_preferences.html",
@@ -551,15 +553,15 @@ def _failed_mails(network: Network) -> list[ReportDelivery]:
 
 @login_required
 @require_POST
-def delivery_resend_view(request: HttpRequest, network: str, delivery: int) -> HttpResponse:
+def delivery_resend_view(request: HttpRequest, network_slug: str, delivery_id: int) -> HttpResponse:
     """Send a report mail that failed for good once more, with a fresh set of retries."""
-    network_obj, access = network_access(request, network)
-    delivery_obj = get_object_or_404(
-        ReportDelivery.objects.select_related("user"), report__network=network_obj, pk=delivery
+    network, access = network_access(request, network_slug)
+    delivery = get_object_or_404(
+        ReportDelivery.objects.select_related("user"), report__network=network, pk=delivery_id
     )
     access.require(access.can_resend_report_mails)
-    if delivery_resend(delivery=delivery_obj):
-        messages.success(request, f"The report mail to {delivery_obj.user} is on its way again.")
+    if delivery_resend(delivery=delivery):
+        messages.success(request, f"The report mail to {delivery.user} is on its way again.")
     else:
-        messages.error(request, f"The report mail to {delivery_obj.user} had not failed.")
-    return redirect("objectives:reports", network=network_obj.slug)
+        messages.error(request, f"The report mail to {delivery.user} had not failed.")
+    return redirect("objectives:reports", network_slug=network.slug)

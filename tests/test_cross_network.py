@@ -31,7 +31,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-NETWORK_PREFIX = "n/<slug:network>/"
+NETWORK_PREFIX = "n/<slug:network_slug>/"
 # Top-level pages outside any network, and why the walk leaves them out.
 OUTSIDE_NETWORKS = {
     "admin/": "Django's admin: staff only, checked by the admin site itself",
@@ -104,17 +104,17 @@ def objects_of(network: Network) -> dict[str, str]:
         state=ReportDelivery.State.FAILED,
     )  # fmt: skip
     return {
-        "network": network.slug,
-        "group": group.slug,
-        "activity": str(ActivityFactory(group=group, led_by=person).pk),
-        "objective": str(objective.pk),
-        "measure": str(MeasureFactory(objective=objective).pk),
-        "report": str(report.pk),
-        "delivery": str(delivery.pk),
-        "membership": str(membership.pk),
-        "invitation": str(InvitationFactory(network=network, group=group).pk),
-        "bite": str(SoundBiteFactory(network=network).pk),
-        "user": str(person.pk),
+        "network_slug": network.slug,
+        "group_slug": group.slug,
+        "activity_id": str(ActivityFactory(group=group, led_by=person).pk),
+        "objective_id": str(objective.pk),
+        "measure_id": str(MeasureFactory(objective=objective).pk),
+        "report_id": str(report.pk),
+        "delivery_id": str(delivery.pk),
+        "membership_id": str(membership.pk),
+        "invitation_id": str(InvitationFactory(network=network, group=group).pk),
+        "bite_id": str(SoundBiteFactory(network=network).pk),
+        "user_id": str(person.pk),
     }
 
 
@@ -150,8 +150,8 @@ def requests_for(case: Case) -> Iterator[tuple[str, dict[str, str]]]:
     the persona's own network (where those objects are not), then under the other network."""
     for route in network_routes():
         names = {m["name"] for m in PARAMETER.finditer(route)}
-        if names != {"network"}:
-            yield route, case.foreign | {"network": case.home.slug}
+        if names != {"network_slug"}:
+            yield route, case.foreign | {"network_slug": case.home.slug}
         yield route, case.foreign
 
 
@@ -180,7 +180,9 @@ def test_another_networks_ids_answer_404_and_change_nothing(cases, persona):
                 ok = response.status_code == 302 and "/accounts/login/" in response["Location"]
             elif response.status_code == 405:
                 # A view refusing the method does so for any id: as for an id that is nowhere.
-                nowhere = {k: str(MAX_ID) for k in values} | {"network": values["network"]}
+                nowhere = {k: str(MAX_ID) for k in values} | {
+                    "network_slug": values["network_slug"]
+                }
                 ok = getattr(client, method)(fill(route, nowhere)).status_code == 405
             else:
                 ok = response.status_code == 404
@@ -200,6 +202,6 @@ def test_ids_past_a_64_bit_integer_answer_404(world, as_user, persona):
         if not ids:
             continue
         values = dict.fromkeys(names, "founders") | dict.fromkeys(ids, too_big)
-        path = fill(route, values | {"network": world.network.slug})
+        path = fill(route, values | {"network_slug": world.network.slug})
         assert client.get(path).status_code == 404, path
         assert client.post(path).status_code == 404, path

@@ -37,7 +37,8 @@ def test_a_huge_participant_id_is_a_field_error(world, as_user):
         "people_reached": "3",
     }
     path = reverse(
-        "groups:activity_create", kwargs={"network": world.network.slug, "group": "founders"}
+        "groups:activity_create",
+        kwargs={"network_slug": world.network.slug, "group_slug": "founders"},
     )
     response = as_user(world.member).post(path, data)
     assert response.status_code == 422
@@ -48,7 +49,8 @@ def test_a_huge_participant_id_is_a_field_error(world, as_user):
 def test_a_huge_group_id_on_a_check_in_is_a_field_error(world, as_user):
     measure = MeasureFactory(objective=ObjectiveFactory(network=world.network))
     path = reverse(
-        "objectives:checkin_create", kwargs={"network": world.network.slug, "measure": measure.pk}
+        "objectives:checkin_create",
+        kwargs={"network_slug": world.network.slug, "measure_id": measure.pk},
     )
     data = {"value": "4", "recorded_on": world.network.today().isoformat(), "group": TOO_BIG}
     response = as_user(world.organiser).post(path, data)

@@ -27,7 +27,8 @@ def _activity(world, as_user, **overrides):
         "people_reached": "3",
     } | overrides
     path = reverse(
-        "groups:activity_create", kwargs={"network": world.network.slug, "group": "founders"}
+        "groups:activity_create",
+        kwargs={"network_slug": world.network.slug, "group_slug": "founders"},
     )
     return as_user(world.member).post(path, data)
 
@@ -35,7 +36,8 @@ def _activity(world, as_user, **overrides):
 def _check_in(world, as_user, measure, **overrides):
     data = {"value": "4", "recorded_on": world.network.today().isoformat()} | overrides
     path = reverse(
-        "objectives:checkin_create", kwargs={"network": world.network.slug, "measure": measure.pk}
+        "objectives:checkin_create",
+        kwargs={"network_slug": world.network.slug, "measure_id": measure.pk},
     )
     return as_user(world.organiser).post(path, data)
 
@@ -48,7 +50,7 @@ def _objective(world, as_user, **overrides):
         "starts_on": today.isoformat(),
         "due_on": (today + dt.timedelta(days=180)).isoformat(),
     } | overrides
-    path = reverse("objectives:create", kwargs={"network": world.network.slug})
+    path = reverse("objectives:create", kwargs={"network_slug": world.network.slug})
     return as_user(world.organiser).post(path, data)
 
 
@@ -91,7 +93,7 @@ def test_a_measure_cannot_be_added_to_an_archived_objective(world, as_user):
     objective = ObjectiveFactory(network=world.network, archived_at=timezone.now())
     path = reverse(
         "objectives:measure_create",
-        kwargs={"network": world.network.slug, "objective": objective.pk},
+        kwargs={"network_slug": world.network.slug, "objective_id": objective.pk},
     )
     data = {"name": "Courses", "baseline": "0", "target": "5", "direction": "increase",
             "source": "manual"}  # fmt: skip
@@ -110,26 +112,26 @@ def test_visible_text_strips_invisible_ends_and_keeps_inner_joiners():
 
 
 def test_an_invisible_network_name_is_refused(world, as_user):
-    path = reverse("networks:settings", kwargs={"network": world.network.slug})
+    path = reverse("networks:settings", kwargs={"network_slug": world.network.slug})
     data = {"name": INVISIBLE, "report_cadence": "weekly", "time_zone": "UTC", "tolerance": "10"}
     as_user(world.organiser).post(path, data)
     assert Network.objects.get(pk=world.network.pk).name == "Riverside Makers"
 
 
 def test_an_invisible_mission_is_refused(world, as_user):
-    path = reverse("networks:mission_edit", kwargs={"network": world.network.slug})
+    path = reverse("networks:mission_edit", kwargs={"network_slug": world.network.slug})
     as_user(world.organiser).post(path, {"mission": INVISIBLE, "vision": ""})
     assert Network.objects.get(pk=world.network.pk).mission == world.network.mission
 
 
 def test_an_invisible_sound_bite_is_refused(world, as_user):
-    path = reverse("networks:sound_bites", kwargs={"network": world.network.slug})
+    path = reverse("networks:sound_bites", kwargs={"network_slug": world.network.slug})
     as_user(world.organiser).post(path, {"text": INVISIBLE})
     assert not SoundBite.objects.exists()
 
 
 def test_an_invisible_group_name_is_refused(world, as_user):
-    path = reverse("groups:create", kwargs={"network": world.network.slug})
+    path = reverse("groups:create", kwargs={"network_slug": world.network.slug})
     as_user(world.organiser).post(path, {"name": INVISIBLE, "kind": "business"})
     assert PeerGroup.objects.count() == 1
 
@@ -155,7 +157,7 @@ def test_invisible_ends_are_stripped_from_a_saved_title(world, as_user):
 
 @pytest.mark.parametrize("zone", ["localtime", "Factory", "posixrules"])
 def test_a_time_zone_that_is_not_an_iana_zone_is_refused(world, as_user, zone):
-    path = reverse("networks:settings", kwargs={"network": world.network.slug})
+    path = reverse("networks:settings", kwargs={"network_slug": world.network.slug})
     data = {"name": "Riverside", "report_cadence": "weekly", "time_zone": zone, "tolerance": "10"}
     response = as_user(world.organiser).post(path, data)
     assert response.status_code == 200

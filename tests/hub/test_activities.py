@@ -22,11 +22,11 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def url(name: str, world, **kwargs) -> str:
-    return reverse(f"groups:{name}", kwargs={"network": world.network.slug, **kwargs})
+    return reverse(f"groups:{name}", kwargs={"network_slug": world.network.slug, **kwargs})
 
 
 def create_url(world) -> str:
-    return url("activity_create", world, group="founders")
+    return url("activity_create", world, group_slug="founders")
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_the_activity_records_how_much_it_advanced_a_measure(world, as_user, mea
 
 
 def test_the_log_form_offers_the_networks_contribution_measures(world, as_user, measure):
-    body = as_user(world.member).get(url("detail", world, group="founders")).content.decode()
+    body = as_user(world.member).get(url("detail", world, group_slug="founders")).content.decode()
     assert f'name="measure_{measure.pk}"' in body
 
 
@@ -111,7 +111,7 @@ def test_logging_is_404_for_an_outsider(world, as_user):
 def test_logging_in_another_networks_group_is_404(world, as_user):
     PeerGroupFactory(network=world.other_network, slug="theirs")
     response = as_user(world.organiser).post(
-        url("activity_create", world, group="theirs"), valid_data(world)
+        url("activity_create", world, group_slug="theirs"), valid_data(world)
     )
     assert response.status_code == 404
 
@@ -218,7 +218,7 @@ def gardeners_activity(world):
 def test_the_leader_gardener_and_organiser_edit_an_activity(
     world, as_user, members_activity, persona
 ):
-    edit = url("activity_edit", world, activity=members_activity.pk)
+    edit = url("activity_edit", world, activity_id=members_activity.pk)
     prefix = f"a{members_activity.pk}-"
     data = {prefix + k: v for k, v in valid_data(world, title="Renamed").items()}
     response = as_user(getattr(world, persona)).post(edit, data)
@@ -229,15 +229,15 @@ def test_the_leader_gardener_and_organiser_edit_an_activity(
 
 
 def test_an_edit_without_javascript_returns_to_the_activitys_page(world, as_user, members_activity):
-    edit = url("activity_edit", world, activity=members_activity.pk)
+    edit = url("activity_edit", world, activity_id=members_activity.pk)
     prefix = f"a{members_activity.pk}-"
     data = {prefix + k: v for k, v in valid_data(world, title="Renamed").items()}
     response = as_user(world.member).post(edit, data)
-    assert response["Location"] == url("activity", world, activity=members_activity.pk)
+    assert response["Location"] == url("activity", world, activity_id=members_activity.pk)
 
 
 def test_a_member_may_not_edit_someone_elses_activity(world, as_user, gardeners_activity):
-    edit = url("activity_edit", world, activity=gardeners_activity.pk)
+    edit = url("activity_edit", world, activity_id=gardeners_activity.pk)
     assert as_user(world.member).get(edit).status_code == 403
     prefix = f"a{gardeners_activity.pk}-"
     data = {prefix + k: v for k, v in valid_data(world, title="Hijacked").items()}
@@ -247,19 +247,19 @@ def test_a_member_may_not_edit_someone_elses_activity(world, as_user, gardeners_
 
 
 def test_editing_is_404_for_an_outsider(world, as_user, members_activity):
-    edit = url("activity_edit", world, activity=members_activity.pk)
+    edit = url("activity_edit", world, activity_id=members_activity.pk)
     assert as_user(world.outsider).get(edit).status_code == 404
 
 
 def test_another_networks_activity_is_404(world, as_user):
     theirs = ActivityFactory(group=PeerGroupFactory(network=world.other_network))
-    edit = url("activity_edit", world, activity=theirs.pk)
+    edit = url("activity_edit", world, activity_id=theirs.pk)
     assert as_user(world.organiser).get(edit).status_code == 404
 
 
 def test_edit_through_htmx_returns_the_form_then_the_card(world, as_user, members_activity):
     client = as_user(world.member)
-    edit = url("activity_edit", world, activity=members_activity.pk)
+    edit = url("activity_edit", world, activity_id=members_activity.pk)
     form = client.get(edit, **HTMX).content.decode()
     assert form.startswith("\n<form") or form.lstrip().startswith("<form")
     assert "Member&#x27;s meetup" in form
@@ -273,7 +273,7 @@ def test_edit_through_htmx_returns_the_form_then_the_card(world, as_user, member
 def test_bad_edit_through_htmx_returns_the_form_with_errors_and_changes_nothing(
     world, as_user, members_activity
 ):
-    edit = url("activity_edit", world, activity=members_activity.pk)
+    edit = url("activity_edit", world, activity_id=members_activity.pk)
     prefix = f"a{members_activity.pk}-"
     data = {prefix + k: v for k, v in valid_data(world, people_reached="-5").items()}
     body = as_user(world.member).post(edit, data, **HTMX).content.decode()
@@ -285,7 +285,7 @@ def test_bad_edit_through_htmx_returns_the_form_with_errors_and_changes_nothing(
 
 def test_editing_replaces_the_contributions(world, as_user, members_activity, measure):
     Contribution.objects.create(activity=members_activity, measure=measure, amount=5)
-    edit = url("activity_edit", world, activity=members_activity.pk)
+    edit = url("activity_edit", world, activity_id=members_activity.pk)
     prefix = f"a{members_activity.pk}-"
     data = {prefix + k: v for k, v in valid_data(world).items()}
     data[f"{prefix}measure_{measure.pk}"] = ""
@@ -294,14 +294,14 @@ def test_editing_replaces_the_contributions(world, as_user, members_activity, me
 
 
 def test_the_activity_link_returns_its_card_to_htmx(world, as_user, members_activity):
-    card = url("activity", world, activity=members_activity.pk)
+    card = url("activity", world, activity_id=members_activity.pk)
     body = as_user(world.member).get(card, **HTMX).content.decode()
     assert body.lstrip().startswith("<article")
 
 
 @pytest.mark.parametrize("persona", ["member", "gardener", "organiser"])
 def test_the_activity_link_opens_the_activity_page(world, as_user, members_activity, persona):
-    page = url("activity", world, activity=members_activity.pk)
+    page = url("activity", world, activity_id=members_activity.pk)
     response = as_user(getattr(world, persona)).get(page)
     body = response.content.decode()
     assert response.status_code == 200
@@ -316,26 +316,26 @@ def test_the_activity_page_shows_an_activity_the_group_page_no_longer_lists(
     ActivityFactory.create_batch(
         10, group=world.group, led_by=world.gardener, occurred_on=day + dt.timedelta(days=1)
     )
-    group_page = as_user(world.member).get(url("detail", world, group="founders"))
+    group_page = as_user(world.member).get(url("detail", world, group_slug="founders"))
     assert "Member&#x27;s meetup" not in group_page.content.decode()
-    page = as_user(world.member).get(url("activity", world, activity=members_activity.pk))
+    page = as_user(world.member).get(url("activity", world, activity_id=members_activity.pk))
     assert "Member&#x27;s meetup" in page.content.decode()
 
 
 def test_the_activity_page_is_404_for_an_outsider(world, as_user, members_activity):
-    page = url("activity", world, activity=members_activity.pk)
+    page = url("activity", world, activity_id=members_activity.pk)
     assert as_user(world.outsider).get(page).status_code == 404
 
 
 def test_the_activity_page_sends_anonymous_visitors_to_login(world, as_user, members_activity):
-    response = as_user(None).get(url("activity", world, activity=members_activity.pk))
+    response = as_user(None).get(url("activity", world, activity_id=members_activity.pk))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
 
 def test_an_activity_card_links_to_its_page(world, as_user, members_activity):
-    body = as_user(world.member).get(url("detail", world, group="founders")).content.decode()
-    assert f'href="{url("activity", world, activity=members_activity.pk)}"' in body
+    body = as_user(world.member).get(url("detail", world, group_slug="founders")).content.decode()
+    assert f'href="{url("activity", world, activity_id=members_activity.pk)}"' in body
 
 
 # what the activity will count toward
@@ -379,7 +379,7 @@ def test_the_log_form_lists_every_count_measure_with_the_kinds_it_counts(world, 
 def test_the_edit_form_lists_only_the_count_measures_of_the_activitys_kind(
     world, as_user, counting, members_activity
 ):
-    edit = url("activity_edit", world, activity=members_activity.pk)
+    edit = url("activity_edit", world, activity_id=members_activity.pk)
     listed = counts_toward(as_user(world.member).get(edit).content.decode())
     assert "Meetings hosted" in listed
     assert "Things done" in listed
@@ -429,14 +429,14 @@ def test_the_form_lists_no_count_measures_of_archived_objectives_or_other_networ
 
 
 def test_the_leader_deletes_an_activity_in_place(world, as_user, members_activity):
-    delete = url("activity_delete", world, activity=members_activity.pk)
+    delete = url("activity_delete", world, activity_id=members_activity.pk)
     response = as_user(world.member).post(delete, **HTMX)
     assert "Deleted “Member&#x27;s meetup”" in response.content.decode()
     assert not Activity.objects.exists()
 
 
 def test_delete_without_javascript_confirms_then_redirects(world, as_user, members_activity):
-    delete = url("activity_delete", world, activity=members_activity.pk)
+    delete = url("activity_delete", world, activity_id=members_activity.pk)
     client = as_user(world.gardener)
     assert "Delete “" in client.get(delete).content.decode()
     assert Activity.objects.exists()
@@ -446,19 +446,19 @@ def test_delete_without_javascript_confirms_then_redirects(world, as_user, membe
 
 
 def test_a_member_may_not_delete_someone_elses_activity(world, as_user, gardeners_activity):
-    delete = url("activity_delete", world, activity=gardeners_activity.pk)
+    delete = url("activity_delete", world, activity_id=gardeners_activity.pk)
     assert as_user(world.member).post(delete).status_code == 403
     assert Activity.objects.exists()
 
 
 def test_deleting_is_404_for_an_outsider(world, as_user, members_activity):
-    delete = url("activity_delete", world, activity=members_activity.pk)
+    delete = url("activity_delete", world, activity_id=members_activity.pk)
     assert as_user(world.outsider).post(delete).status_code == 404
     assert Activity.objects.exists()
 
 
 def test_deleting_sends_anonymous_visitors_to_login(world, as_user, members_activity):
-    delete = url("activity_delete", world, activity=members_activity.pk)
+    delete = url("activity_delete", world, activity_id=members_activity.pk)
     assert as_user(None).post(delete).status_code == 302
     assert Activity.objects.exists()
 

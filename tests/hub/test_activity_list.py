@@ -18,7 +18,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def list_url(world) -> str:
-    return reverse("groups:activities", kwargs={"network": world.network.slug})
+    return reverse("groups:activities", kwargs={"network_slug": world.network.slug})
 
 
 def titles(response) -> set[str]:
@@ -194,7 +194,9 @@ def test_the_group_page_runs_a_fixed_number_of_queries(
 ):
     _add_activities(world, count)
     client = as_user(world.gardener)
-    group_url = reverse("groups:detail", kwargs={"network": "riverside", "group": "founders"})
+    group_url = reverse(
+        "groups:detail", kwargs={"network_slug": "riverside", "group_slug": "founders"}
+    )
     client.get(group_url)
     with django_assert_num_queries(GROUP_PAGE_QUERIES):
         client.get(group_url)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def url(name: str, world, **kwargs) -> str:
-    return reverse(f"groups:{name}", kwargs={"network": world.network.slug, **kwargs})
+    return reverse(f"groups:{name}", kwargs={"network_slug": world.network.slug, **kwargs})
 
 
 # group list
@@ -146,7 +146,7 @@ def test_bad_group_input_is_refused_next_to_the_field_and_creates_nothing(world,
 
 def test_organiser_edits_a_group_and_its_web_address_stays(world, as_user):
     as_user(world.organiser).post(
-        url("edit", world, group="founders"),
+        url("edit", world, group_slug="founders"),
         {"name": "Founders Club", "kind": "education", "purpose": "New purpose"},
     )
     world.group.refresh_from_db()
@@ -160,7 +160,7 @@ def test_organiser_edits_a_group_and_its_web_address_stays(world, as_user):
 @pytest.mark.parametrize("persona", ["gardener", "member"])
 def test_only_organisers_edit_groups(world, as_user, persona):
     response = as_user(getattr(world, persona)).post(
-        url("edit", world, group="founders"), {"name": "Hijacked", "kind": "other"}
+        url("edit", world, group_slug="founders"), {"name": "Hijacked", "kind": "other"}
     )
     assert response.status_code == 403
     world.group.refresh_from_db()
@@ -169,7 +169,7 @@ def test_only_organisers_edit_groups(world, as_user, persona):
 
 def test_editing_another_networks_group_is_404(world, as_user):
     other = PeerGroupFactory(network=world.other_network, slug="theirs")
-    response = as_user(world.organiser).get(url("edit", world, group=other.slug))
+    response = as_user(world.organiser).get(url("edit", world, group_slug=other.slug))
     assert response.status_code == 404
 
 
@@ -178,7 +178,7 @@ def test_editing_another_networks_group_is_404(world, as_user):
 
 @pytest.mark.parametrize("persona", ["organiser", "gardener", "member", "admin"])
 def test_group_page_shows_members_and_purpose(world, as_user, persona):
-    body = as_user(getattr(world, persona)).get(url("detail", world, group="founders"))
+    body = as_user(getattr(world, persona)).get(url("detail", world, group_slug="founders"))
     text = body.content.decode()
     assert body.status_code == 200
     assert "Mia Member" in text and "Gardener" in text
@@ -186,34 +186,34 @@ def test_group_page_shows_members_and_purpose(world, as_user, persona):
 
 
 def test_group_page_is_404_for_an_outsider(world, as_user):
-    response = as_user(world.outsider).get(url("detail", world, group="founders"))
+    response = as_user(world.outsider).get(url("detail", world, group_slug="founders"))
     assert response.status_code == 404
 
 
 def test_group_page_sends_anonymous_visitors_to_login(world, as_user):
-    assert as_user(None).get(url("detail", world, group="founders")).status_code == 302
+    assert as_user(None).get(url("detail", world, group_slug="founders")).status_code == 302
 
 
 def test_unknown_group_is_404(world, as_user):
-    assert as_user(world.organiser).get(url("detail", world, group="nope")).status_code == 404
+    assert as_user(world.organiser).get(url("detail", world, group_slug="nope")).status_code == 404
 
 
 def test_a_group_of_another_network_is_404_through_this_network(world, as_user):
     PeerGroupFactory(network=world.other_network, slug="hidden")
-    response = as_user(world.organiser).get(url("detail", world, group="hidden"))
+    response = as_user(world.organiser).get(url("detail", world, group_slug="hidden"))
     assert response.status_code == 404
 
 
 def test_gardener_sees_the_member_tools_and_a_member_does_not(world, as_user):
-    gardener_page = as_user(world.gardener).get(url("detail", world, group="founders"))
-    member_page = as_user(world.member).get(url("detail", world, group="founders"))
+    gardener_page = as_user(world.gardener).get(url("detail", world, group_slug="founders"))
+    member_page = as_user(world.member).get(url("detail", world, group_slug="founders"))
     assert "Add a member" in gardener_page.content.decode()
     assert "Add a member" not in member_page.content.decode()
 
 
 def test_group_page_lists_the_groups_reports_for_its_members(world, as_user):
     ProgressReportFactory(group=world.group)
-    body = as_user(world.member).get(url("detail", world, group="founders")).content.decode()
+    body = as_user(world.member).get(url("detail", world, group_slug="founders")).content.decode()
     assert "1 Sep 2026" in body
 
 
@@ -221,7 +221,7 @@ def test_reports_are_hidden_from_network_members_outside_the_group(world, as_use
     ProgressReportFactory(group=world.group)
     stranger = UserFactory()
     MembershipFactory(user=stranger, network=world.network)
-    body = as_user(stranger).get(url("detail", world, group="founders")).content.decode()
+    body = as_user(stranger).get(url("detail", world, group_slug="founders")).content.decode()
     assert "1 Sep 2026" not in body
 
 
@@ -238,7 +238,7 @@ def _network_member(world):
 def test_gardener_and_organiser_add_a_network_member_to_the_group(world, as_user, persona):
     person = _network_member(world)
     response = as_user(getattr(world, persona)).post(
-        url("member_add", world, group="founders"), {"user": person.pk}
+        url("member_add", world, group_slug="founders"), {"user": person.pk}
     )
     assert response.status_code == 302
     assert world.group.memberships.filter(user=person, role="member").exists()
@@ -247,7 +247,7 @@ def test_gardener_and_organiser_add_a_network_member_to_the_group(world, as_user
 def test_a_gardener_cannot_appoint_gardeners_while_adding(world, as_user):
     person = _network_member(world)
     as_user(world.gardener).post(
-        url("member_add", world, group="founders"), {"user": person.pk, "role": "gardener"}
+        url("member_add", world, group_slug="founders"), {"user": person.pk, "role": "gardener"}
     )
     assert world.group.memberships.get(user=person).role == "member"
 
@@ -255,14 +255,14 @@ def test_a_gardener_cannot_appoint_gardeners_while_adding(world, as_user):
 def test_organiser_adds_someone_as_gardener(world, as_user):
     person = _network_member(world)
     as_user(world.organiser).post(
-        url("member_add", world, group="founders"), {"user": person.pk, "role": "gardener"}
+        url("member_add", world, group_slug="founders"), {"user": person.pk, "role": "gardener"}
     )
     assert world.group.memberships.get(user=person).role == "gardener"
 
 
 def test_people_outside_the_network_cannot_be_added(world, as_user):
     response = as_user(world.gardener).post(
-        url("member_add", world, group="founders"), {"user": world.outsider.pk}
+        url("member_add", world, group_slug="founders"), {"user": world.outsider.pk}
     )
     assert response.status_code == 422
     assert "Select a valid choice" in response.content.decode()
@@ -272,7 +272,7 @@ def test_people_outside_the_network_cannot_be_added(world, as_user):
 def test_a_member_may_not_add_members(world, as_user):
     person = _network_member(world)
     response = as_user(world.member).post(
-        url("member_add", world, group="founders"), {"user": person.pk}
+        url("member_add", world, group_slug="founders"), {"user": person.pk}
     )
     assert response.status_code == 403
     assert not world.group.memberships.filter(user=person).exists()
@@ -280,7 +280,7 @@ def test_a_member_may_not_add_members(world, as_user):
 
 def test_adding_members_is_404_for_an_outsider(world, as_user):
     response = as_user(world.outsider).post(
-        url("member_add", world, group="founders"), {"user": world.outsider.pk}
+        url("member_add", world, group_slug="founders"), {"user": world.outsider.pk}
     )
     assert response.status_code == 404
 
@@ -288,7 +288,7 @@ def test_adding_members_is_404_for_an_outsider(world, as_user):
 def test_gardener_removes_a_member(world, as_user):
     membership = world.group.memberships.get(user=world.member)
     response = as_user(world.gardener).post(
-        url("member_remove", world, group="founders", membership=membership.pk)
+        url("member_remove", world, group_slug="founders", membership_id=membership.pk)
     )
     assert response.status_code == 302
     assert not world.group.memberships.filter(user=world.member).exists()
@@ -297,7 +297,7 @@ def test_gardener_removes_a_member(world, as_user):
 def test_gardener_cannot_remove_a_gardener(world, as_user):
     membership = world.group.memberships.get(user=world.gardener)
     response = as_user(world.gardener).post(
-        url("member_remove", world, group="founders", membership=membership.pk)
+        url("member_remove", world, group_slug="founders", membership_id=membership.pk)
     )
     assert response.status_code == 403
     assert world.group.memberships.filter(user=world.gardener).exists()
@@ -306,7 +306,7 @@ def test_gardener_cannot_remove_a_gardener(world, as_user):
 def test_a_member_may_not_remove_members(world, as_user):
     membership = world.group.memberships.get(user=world.gardener)
     response = as_user(world.member).post(
-        url("member_remove", world, group="founders", membership=membership.pk)
+        url("member_remove", world, group_slug="founders", membership_id=membership.pk)
     )
     assert response.status_code == 403
 
@@ -315,12 +315,14 @@ def test_organiser_appoints_and_removes_a_gardener(world, as_user):
     membership = world.group.memberships.get(user=world.member)
     client = as_user(world.organiser)
     client.post(
-        url("member_role", world, group="founders", membership=membership.pk), {"role": "gardener"}
+        url("member_role", world, group_slug="founders", membership_id=membership.pk),
+        {"role": "gardener"},
     )
     membership.refresh_from_db()
     assert membership.role == "gardener"
     client.post(
-        url("member_role", world, group="founders", membership=membership.pk), {"role": "member"}
+        url("member_role", world, group_slug="founders", membership_id=membership.pk),
+        {"role": "member"},
     )
     membership.refresh_from_db()
     assert membership.role == "member"
@@ -329,7 +331,8 @@ def test_organiser_appoints_and_removes_a_gardener(world, as_user):
 def test_a_gardener_may_not_appoint_gardeners(world, as_user):
     membership = world.group.memberships.get(user=world.member)
     response = as_user(world.gardener).post(
-        url("member_role", world, group="founders", membership=membership.pk), {"role": "gardener"}
+        url("member_role", world, group_slug="founders", membership_id=membership.pk),
+        {"role": "gardener"},
     )
     assert response.status_code == 403
     membership.refresh_from_db()
@@ -340,7 +343,7 @@ def test_a_membership_of_another_group_is_404(world, as_user):
     other = PeerGroupFactory(network=world.network, slug="other")
     membership = GroupMembership.objects.create(group=other, user=world.member)
     response = as_user(world.organiser).post(
-        url("member_remove", world, group="founders", membership=membership.pk)
+        url("member_remove", world, group_slug="founders", membership_id=membership.pk)
     )
     assert response.status_code == 404
 
@@ -354,7 +357,7 @@ def test_gardener_invites_by_email_and_sees_the_invitation_pending(
     client = as_user(world.gardener)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            url("invite", world, group="founders"), {"email": "New.Person@example.org"}
+            url("invite", world, group_slug="founders"), {"email": "New.Person@example.org"}
         )
     assert response.status_code == 302
     invitation = Invitation.objects.get(email="new.person@example.org")
@@ -364,27 +367,27 @@ def test_gardener_invites_by_email_and_sees_the_invitation_pending(
         world.gardener,
     )
     assert mailoutbox[0].to == ["new.person@example.org"]
-    body = client.get(url("detail", world, group="founders")).content.decode()
+    body = client.get(url("detail", world, group_slug="founders")).content.decode()
     assert "new.person@example.org" in body and "Pending" in body
 
 
 def test_organiser_invites_a_gardener(world, as_user):
     as_user(world.organiser).post(
-        url("invite", world, group="founders"), {"email": "g@example.org", "role": "gardener"}
+        url("invite", world, group_slug="founders"), {"email": "g@example.org", "role": "gardener"}
     )
     assert Invitation.objects.get(email="g@example.org").role == "gardener"
 
 
 def test_a_gardener_cannot_invite_gardeners(world, as_user):
     as_user(world.gardener).post(
-        url("invite", world, group="founders"), {"email": "g@example.org", "role": "gardener"}
+        url("invite", world, group_slug="founders"), {"email": "g@example.org", "role": "gardener"}
     )
     assert Invitation.objects.get(email="g@example.org").role == "member"
 
 
 def test_a_bad_email_is_refused_next_to_the_field(world, as_user):
     response = as_user(world.gardener).post(
-        url("invite", world, group="founders"), {"email": "not-an-email"}
+        url("invite", world, group_slug="founders"), {"email": "not-an-email"}
     )
     assert response.status_code == 422
     assert "valid email" in response.content.decode()
@@ -393,7 +396,7 @@ def test_a_bad_email_is_refused_next_to_the_field(world, as_user):
 
 def test_a_member_may_not_invite(world, as_user):
     response = as_user(world.member).post(
-        url("invite", world, group="founders"), {"email": "x@example.org"}
+        url("invite", world, group_slug="founders"), {"email": "x@example.org"}
     )
     assert response.status_code == 403
     assert not Invitation.objects.exists()
@@ -401,7 +404,7 @@ def test_a_member_may_not_invite(world, as_user):
 
 def test_inviting_is_404_for_an_outsider(world, as_user):
     response = as_user(world.outsider).post(
-        url("invite", world, group="founders"), {"email": "x@example.org"}
+        url("invite", world, group_slug="founders"), {"email": "x@example.org"}
     )
     assert response.status_code == 404
 
@@ -413,7 +416,7 @@ def _group_invitation(world, role: str = "member") -> Invitation:
 def test_gardener_withdraws_a_member_invitation(world, as_user):
     invitation = _group_invitation(world)
     response = as_user(world.gardener).post(
-        url("invitation_withdraw", world, group="founders", invitation=invitation.pk)
+        url("invitation_withdraw", world, group_slug="founders", invitation_id=invitation.pk)
     )
     assert response.status_code == 302
     invitation.refresh_from_db()
@@ -423,7 +426,7 @@ def test_gardener_withdraws_a_member_invitation(world, as_user):
 def test_a_gardener_may_not_withdraw_a_gardener_invitation(world, as_user):
     invitation = _group_invitation(world, role="gardener")
     response = as_user(world.gardener).post(
-        url("invitation_withdraw", world, group="founders", invitation=invitation.pk)
+        url("invitation_withdraw", world, group_slug="founders", invitation_id=invitation.pk)
     )
     assert response.status_code == 403
     invitation.refresh_from_db()
@@ -433,7 +436,7 @@ def test_a_gardener_may_not_withdraw_a_gardener_invitation(world, as_user):
 def test_a_member_may_not_withdraw_invitations(world, as_user):
     invitation = _group_invitation(world)
     response = as_user(world.member).post(
-        url("invitation_withdraw", world, group="founders", invitation=invitation.pk)
+        url("invitation_withdraw", world, group_slug="founders", invitation_id=invitation.pk)
     )
     assert response.status_code == 403
 
@@ -442,7 +445,7 @@ def test_withdrawing_another_groups_invitation_is_404(world, as_user):
     other = PeerGroupFactory(network=world.network, slug="other")
     invitation = InvitationFactory(network=world.network, group=other)
     response = as_user(world.organiser).post(
-        url("invitation_withdraw", world, group="founders", invitation=invitation.pk)
+        url("invitation_withdraw", world, group_slug="founders", invitation_id=invitation.pk)
     )
     assert response.status_code == 404
 
@@ -450,6 +453,6 @@ def test_withdrawing_another_groups_invitation_is_404(world, as_user):
 def test_withdrawing_is_404_for_an_outsider(world, as_user):
     invitation = _group_invitation(world)
     response = as_user(world.outsider).post(
-        url("invitation_withdraw", world, group="founders", invitation=invitation.pk)
+        url("invitation_withdraw", world, group_slug="founders", invitation_id=invitation.pk)
     )
     assert response.status_code == 404

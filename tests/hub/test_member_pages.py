@@ -17,11 +17,13 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 
 def directory(world) -> str:
-    return reverse("members:list", kwargs={"network": world.network.slug})
+    return reverse("members:list", kwargs={"network_slug": world.network.slug})
 
 
 def profile(world, user) -> str:
-    return reverse("members:detail", kwargs={"network": world.network.slug, "user": user.pk})
+    return reverse(
+        "members:detail", kwargs={"network_slug": world.network.slug, "user_id": user.pk}
+    )
 
 
 # directory

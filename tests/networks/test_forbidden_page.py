@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def new_objective(world) -> str:
-    return reverse("objectives:create", kwargs={"network": world.network.slug})
+    return reverse("objectives:create", kwargs={"network_slug": world.network.slug})
 
 
 @pytest.mark.parametrize("persona", ["gardener", "member"])
@@ -20,7 +20,7 @@ def test_a_refused_page_keeps_the_networks_menu(world, as_user, persona):
     body = response.content.decode()
     assert response.status_code == 403
     assert '<nav class="mainnav" aria-label="Main">' in body
-    assert reverse("groups:list", kwargs={"network": world.network.slug}) in body
+    assert reverse("groups:list", kwargs={"network_slug": world.network.slug}) in body
 
 
 def test_the_refused_page_leads_back_to_the_network(world, as_user):
@@ -29,7 +29,7 @@ def test_the_refused_page_leads_back_to_the_network(world, as_user):
 
 
 def test_the_menu_is_not_shown_for_a_network_the_person_cannot_see(world):
-    path = reverse("objectives:create", kwargs={"network": world.network.slug})
+    path = reverse("objectives:create", kwargs={"network_slug": world.network.slug})
     request = RequestFactory().get(path)
     request.user = world.outsider
     request.resolver_match = resolve(path)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def home(world) -> str:
-    return reverse("network_home", kwargs={"network": world.network.slug})
+    return reverse("network_home", kwargs={"network_slug": world.network.slug})
 
 
 @pytest.mark.parametrize("persona", ["organiser", "gardener", "member", "admin"])
@@ -34,7 +34,7 @@ def test_home_is_404_for_an_outsider(world, as_user):
 
 
 def test_home_of_an_unknown_network_is_404(world, as_user):
-    url = reverse("network_home", kwargs={"network": "nowhere"})
+    url = reverse("network_home", kwargs={"network_slug": "nowhere"})
     assert as_user(world.organiser).get(url).status_code == 404
 
 
@@ -121,7 +121,7 @@ def test_empty_home_for_a_member_has_no_organiser_actions(world, as_user):
 def test_organiser_sees_edit_buttons(world, as_user):
     body = as_user(world.organiser).get(home(world)).content.decode()
     assert "Edit mission and vision" in body
-    assert reverse("networks:sound_bites", kwargs={"network": world.network.slug}) in body
+    assert reverse("networks:sound_bites", kwargs={"network_slug": world.network.slug}) in body
 
 
 @pytest.mark.parametrize("persona", ["gardener", "member"])
@@ -134,7 +134,7 @@ def test_others_see_no_edit_buttons(world, as_user, persona):
 def test_home_shows_who_last_changed_the_mission(world, as_user):
     client = as_user(world.organiser)
     client.post(
-        reverse("networks:mission_edit", kwargs={"network": world.network.slug}),
+        reverse("networks:mission_edit", kwargs={"network_slug": world.network.slug}),
         {"mission": "A brand new mission for 2030.", "vision": "Still the vision."},
     )
     body = as_user(world.member).get(home(world)).content.decode()

@@ -14,7 +14,7 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 
 def url(name: str, world, **kwargs) -> str:
-    return reverse(f"networks:{name}", kwargs={"network": world.network.slug, **kwargs})
+    return reverse(f"networks:{name}", kwargs={"network_slug": world.network.slug, **kwargs})
 
 
 def test_organiser_sees_the_invitations_page(world, as_user):
@@ -140,7 +140,7 @@ def test_someone_from_another_network_can_be_invited(world, as_user):
 def test_revoking_a_pending_invitation(world, as_user):
     invitation = InvitationFactory(network=world.network)
     response = as_user(world.organiser).post(
-        url("invitation_revoke", world, invitation=invitation.pk)
+        url("invitation_revoke", world, invitation_id=invitation.pk)
     )
     assert response.status_code == 302
     invitation.refresh_from_db()
@@ -149,7 +149,7 @@ def test_revoking_a_pending_invitation(world, as_user):
 
 def test_revoking_an_accepted_invitation_changes_nothing(world, as_user):
     invitation = InvitationFactory(network=world.network, accepted_at=timezone.now())
-    as_user(world.organiser).post(url("invitation_revoke", world, invitation=invitation.pk))
+    as_user(world.organiser).post(url("invitation_revoke", world, invitation_id=invitation.pk))
     invitation.refresh_from_db()
     assert invitation.state == "accepted"
 
@@ -157,7 +157,9 @@ def test_revoking_an_accepted_invitation_changes_nothing(world, as_user):
 def test_resending_replaces_the_link(world, as_user, django_capture_on_commit_callbacks):
     old = InvitationFactory(network=world.network, email="late@example.org", role="organiser")
     with django_capture_on_commit_callbacks(execute=True):
-        response = as_user(world.organiser).post(url("invitation_resend", world, invitation=old.pk))
+        response = as_user(world.organiser).post(
+            url("invitation_resend", world, invitation_id=old.pk)
+        )
     assert response.status_code == 302
     old.refresh_from_db()
     assert old.state == "revoked"
@@ -173,13 +175,13 @@ def test_resending_an_expired_invitation_sends_a_fresh_one(world, as_user):
         created_at=now - dt.timedelta(days=20),
         expires_at=now - dt.timedelta(days=6),
     )
-    as_user(world.organiser).post(url("invitation_resend", world, invitation=old.pk))
+    as_user(world.organiser).post(url("invitation_resend", world, invitation_id=old.pk))
     assert Invitation.objects.pending().filter(email=old.email).count() == 1
 
 
 def test_resending_an_accepted_invitation_is_refused(world, as_user):
     old = InvitationFactory(network=world.network, accepted_at=timezone.now())
-    as_user(world.organiser).post(url("invitation_resend", world, invitation=old.pk))
+    as_user(world.organiser).post(url("invitation_resend", world, invitation_id=old.pk))
     assert Invitation.objects.count() == 1
 
 
@@ -187,7 +189,9 @@ def test_resending_an_accepted_invitation_is_refused(world, as_user):
 @pytest.mark.parametrize("persona", ["gardener", "member"])
 def test_revoke_and_resend_are_forbidden_to_non_organisers(world, as_user, action, persona):
     invitation = InvitationFactory(network=world.network)
-    response = as_user(getattr(world, persona)).post(url(action, world, invitation=invitation.pk))
+    response = as_user(getattr(world, persona)).post(
+        url(action, world, invitation_id=invitation.pk)
+    )
     assert response.status_code == 403
     assert Invitation.objects.get().state == "pending"
 
@@ -195,7 +199,7 @@ def test_revoke_and_resend_are_forbidden_to_non_organisers(world, as_user, actio
 @pytest.mark.parametrize("action", ["invitation_revoke", "invitation_resend"])
 def test_another_networks_invitation_is_404(world, as_user, action):
     theirs = InvitationFactory(network=world.other_network)
-    response = as_user(world.organiser).post(url(action, world, invitation=theirs.pk))
+    response = as_user(world.organiser).post(url(action, world, invitation_id=theirs.pk))
     assert response.status_code == 404
     assert Invitation.objects.get().state == "pending"
 
@@ -203,7 +207,7 @@ def test_another_networks_invitation_is_404(world, as_user, action):
 def test_revoke_needs_post(world, as_user):
     invitation = InvitationFactory(network=world.network)
     response = as_user(world.organiser).get(
-        url("invitation_revoke", world, invitation=invitation.pk)
+        url("invitation_revoke", world, invitation_id=invitation.pk)
     )
     assert response.status_code == 405
 

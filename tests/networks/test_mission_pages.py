@@ -10,7 +10,7 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 
 def url(name: str, world, **kwargs) -> str:
-    return reverse(f"networks:{name}", kwargs={"network": world.network.slug, **kwargs})
+    return reverse(f"networks:{name}", kwargs={"network_slug": world.network.slug, **kwargs})
 
 
 def mission(world) -> str:
@@ -215,7 +215,7 @@ def test_moving_a_sound_bite_up_reorders_the_list(world, as_user):
     SoundBiteFactory(network=world.network, text="B", position=1)
     c = SoundBiteFactory(network=world.network, text="C", position=2)
     response = as_user(world.organiser).post(
-        url("sound_bite_move", world, bite=c.pk), {"position": 0}
+        url("sound_bite_move", world, bite_id=c.pk), {"position": 0}
     )
     assert response.status_code == 302
     assert bites(world) == ["C", "A", "B"]
@@ -228,7 +228,7 @@ def test_moving_a_sound_bite_down_under_htmx_returns_the_editor(world, as_user):
     a = SoundBiteFactory(network=world.network, text="A", position=0)
     SoundBiteFactory(network=world.network, text="B", position=1)
     response = as_user(world.organiser).post(
-        url("sound_bite_move", world, bite=a.pk), {"position": 1}, **HX
+        url("sound_bite_move", world, bite_id=a.pk), {"position": 1}, **HX
     )
     body = response.content.decode()
     assert "<html" not in body
@@ -239,7 +239,7 @@ def test_moving_a_sound_bite_down_under_htmx_returns_the_editor(world, as_user):
 def test_moving_past_the_end_puts_it_last(world, as_user):
     a = SoundBiteFactory(network=world.network, text="A", position=0)
     SoundBiteFactory(network=world.network, text="B", position=1)
-    as_user(world.organiser).post(url("sound_bite_move", world, bite=a.pk), {"position": 99})
+    as_user(world.organiser).post(url("sound_bite_move", world, bite_id=a.pk), {"position": 99})
     assert bites(world) == ["B", "A"]
 
 
@@ -247,7 +247,9 @@ def test_moving_past_the_end_puts_it_last(world, as_user):
 def test_bad_position_changes_nothing(world, as_user, position):
     a = SoundBiteFactory(network=world.network, text="A", position=0)
     SoundBiteFactory(network=world.network, text="B", position=1)
-    as_user(world.organiser).post(url("sound_bite_move", world, bite=a.pk), {"position": position})
+    as_user(world.organiser).post(
+        url("sound_bite_move", world, bite_id=a.pk), {"position": position}
+    )
     assert bites(world) == ["A", "B"]
 
 
@@ -255,7 +257,7 @@ def test_removing_a_sound_bite_renumbers_the_rest(world, as_user):
     SoundBiteFactory(network=world.network, text="A", position=0)
     b = SoundBiteFactory(network=world.network, text="B", position=1)
     SoundBiteFactory(network=world.network, text="C", position=2)
-    response = as_user(world.organiser).post(url("sound_bite_delete", world, bite=b.pk))
+    response = as_user(world.organiser).post(url("sound_bite_delete", world, bite_id=b.pk))
     assert response.status_code == 302
     assert bites(world) == ["A", "C"]
     positions = SoundBite.objects.filter(network=world.network).values_list("position", flat=True)
@@ -264,14 +266,14 @@ def test_removing_a_sound_bite_renumbers_the_rest(world, as_user):
 
 def test_removing_a_sound_bite_under_htmx_returns_the_editor(world, as_user):
     b = SoundBiteFactory(network=world.network, text="Gone soon")
-    response = as_user(world.organiser).post(url("sound_bite_delete", world, bite=b.pk), **HX)
+    response = as_user(world.organiser).post(url("sound_bite_delete", world, bite_id=b.pk), **HX)
     assert response.status_code == 200
     assert "Gone soon" not in response.content.decode()
 
 
 def test_sound_bite_changes_are_kept_in_history(world, as_user):
     b = SoundBiteFactory(network=world.network, text="Gone soon")
-    as_user(world.organiser).post(url("sound_bite_delete", world, bite=b.pk))
+    as_user(world.organiser).post(url("sound_bite_delete", world, bite_id=b.pk))
     record = SoundBite.history.filter(id=b.pk).order_by("-history_id").first()
     assert record.history_type == "-"
     assert record.history_user == world.organiser
@@ -280,8 +282,8 @@ def test_sound_bite_changes_are_kept_in_history(world, as_user):
 def test_move_and_delete_need_post(world, as_user):
     b = SoundBiteFactory(network=world.network)
     client = as_user(world.organiser)
-    assert client.get(url("sound_bite_move", world, bite=b.pk)).status_code == 405
-    assert client.get(url("sound_bite_delete", world, bite=b.pk)).status_code == 405
+    assert client.get(url("sound_bite_move", world, bite_id=b.pk)).status_code == 405
+    assert client.get(url("sound_bite_delete", world, bite_id=b.pk)).status_code == 405
 
 
 @pytest.mark.parametrize("persona", ["gardener", "member"])
@@ -290,8 +292,10 @@ def test_sound_bite_changes_are_forbidden_to_non_organisers(world, as_user, pers
     client = as_user(getattr(world, persona))
     assert client.get(url("sound_bites", world)).status_code == 403
     assert client.post(url("sound_bites", world), {"text": "Mine"}).status_code == 403
-    assert client.post(url("sound_bite_move", world, bite=b.pk), {"position": 0}).status_code == 403
-    assert client.post(url("sound_bite_delete", world, bite=b.pk)).status_code == 403
+    assert (
+        client.post(url("sound_bite_move", world, bite_id=b.pk), {"position": 0}).status_code == 403
+    )
+    assert client.post(url("sound_bite_delete", world, bite_id=b.pk)).status_code == 403
     assert bites(world) == ["Keep me"]
 
 
@@ -299,13 +303,13 @@ def test_sound_bites_are_404_for_an_outsider(world, as_user):
     b = SoundBiteFactory(network=world.network, text="Keep me")
     client = as_user(world.outsider)
     assert client.get(url("sound_bites", world)).status_code == 404
-    assert client.post(url("sound_bite_delete", world, bite=b.pk)).status_code == 404
+    assert client.post(url("sound_bite_delete", world, bite_id=b.pk)).status_code == 404
     assert bites(world) == ["Keep me"]
 
 
 def test_another_networks_sound_bite_is_404_even_for_an_organiser(world, as_user):
     theirs = SoundBiteFactory(network=world.other_network, text="Theirs")
-    response = as_user(world.organiser).post(url("sound_bite_delete", world, bite=theirs.pk))
+    response = as_user(world.organiser).post(url("sound_bite_delete", world, bite_id=theirs.pk))
     assert response.status_code == 404
     assert SoundBite.objects.filter(pk=theirs.pk).exists()
 

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def url(world) -> str:
-    return reverse("networks:settings", kwargs={"network": world.network.slug})
+    return reverse("networks:settings", kwargs={"network_slug": world.network.slug})
 
 
 def data(**overrides) -> dict:

@@ -15,7 +15,8 @@ def objective(world):
 
 def archive_url(world, objective) -> str:
     return reverse(
-        "objectives:archive", kwargs={"network": world.network.slug, "objective": objective.pk}
+        "objectives:archive",
+        kwargs={"network_slug": world.network.slug, "objective_id": objective.pk},
     )
 
 

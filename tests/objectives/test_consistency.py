@@ -96,7 +96,7 @@ def _report_measure(world, period, measure):
 
 
 def _url(name, world, **kwargs):
-    return reverse(name, kwargs={"network": world.network.slug, **kwargs})
+    return reverse(name, kwargs={"network_slug": world.network.slug, **kwargs})
 
 
 @pytest.mark.parametrize("source", list(Source))
@@ -114,12 +114,12 @@ def test_every_view_of_a_measure_agrees(world, as_user, period, measures, source
     assert D(stored["group_contribution"]) == expected
     client = as_user(world.member)
     # the objective page
-    page = client.get(_url("objectives:detail", world, objective=measure.objective_id))
+    page = client.get(_url("objectives:detail", world, objective_id=measure.objective_id))
     card = next(c for c in page.context["cards"] if c.measure.pk == measure.pk)
     assert card.progress.value == value
     assert any(p.group == world.group and p.value == expected for p in card.parts)
     # the group dashboard
-    dashboard = client.get(_url("objectives:group_dashboard", world, group=world.group.slug))
+    dashboard = client.get(_url("objectives:group_dashboard", world, group_slug=world.group.slug))
     item = next(i for i in dashboard.context["measure_charts"] if i["measure"].pk == measure.pk)
     assert item["total"] == expected
     # the network dashboard shows the same value, formatted the one way
@@ -142,7 +142,9 @@ def test_people_reached_and_referrals_agree_on_every_page(world, as_user, period
     mine = client.get(_url("objectives:my_contribution", world)).context
     assert mine["activity_totals"].people_reached == engine.people_reached
     assert mine["totals"]["given"] == 2
-    group = client.get(_url("objectives:group_dashboard", world, group=world.group.slug)).context
+    group = client.get(
+        _url("objectives:group_dashboard", world, group_slug=world.group.slug)
+    ).context
     assert group["activity"].people_reached == engine.people_reached
     assert group["referrals"]["made"] == 2
     stored = _report_measure(world, period, measures[Source.MANUAL])
@@ -159,7 +161,9 @@ def test_objective_headline_agrees_on_home_list_page_dashboard_and_report(
     objective_id = measures[Source.MANUAL].objective_id
     home = client.get(_url("network_home", world)).context["progress"]
     listed = client.get(_url("objectives:list", world)).context["short_term"]
-    page = client.get(_url("objectives:detail", world, objective=objective_id)).context["summary"]
+    page = client.get(_url("objectives:detail", world, objective_id=objective_id)).context[
+        "summary"
+    ]
     headlines = {(round(p.progress, 4), p.status, p.summary) for p in [*home, *listed, page]}
     assert len(headlines) == 1
     (progress, status, _) = headlines.pop()

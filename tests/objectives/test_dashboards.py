@@ -36,11 +36,11 @@ def _fresh_cache():
 
 
 def url(name: str, world, **kwargs) -> str:
-    return reverse(f"objectives:{name}", kwargs={"network": world.network.slug, **kwargs})
+    return reverse(f"objectives:{name}", kwargs={"network_slug": world.network.slug, **kwargs})
 
 
 def group_url(world, group=None) -> str:
-    return url("group_dashboard", world, group=(group or world.group).slug)
+    return url("group_dashboard", world, group_slug=(group or world.group).slug)
 
 
 @pytest.fixture

@@ -126,13 +126,13 @@ def test_a_mail_is_marked_sent_before_the_connection_closes(delivery, settings):
 
 
 def _reports(world) -> str:
-    return reverse("objectives:reports", kwargs={"network": world.network.slug})
+    return reverse("objectives:reports", kwargs={"network_slug": world.network.slug})
 
 
 def _resend(world, delivery) -> str:
     return reverse(
         "objectives:delivery_resend",
-        kwargs={"network": world.network.slug, "delivery": delivery.pk},
+        kwargs={"network_slug": world.network.slug, "delivery_id": delivery.pk},
     )
 
 

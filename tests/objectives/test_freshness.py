@@ -34,7 +34,7 @@ def committed(django_capture_on_commit_callbacks):
 
 
 def _url(name, world, **kwargs):
-    return reverse(name, kwargs={"network": world.network.slug, **kwargs})
+    return reverse(name, kwargs={"network_slug": world.network.slug, **kwargs})
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_dashboard_stays_cached_while_nothing_changes(world, as_user, objective)
 def test_check_in_under_htmx_swaps_the_objective_headline(world, as_user, objective):
     measure = MeasureFactory(objective=objective, target=Decimal("100"))
     response = as_user(world.organiser).post(
-        _url("objectives:checkin_create", world, measure=measure.pk),
+        _url("objectives:checkin_create", world, measure_id=measure.pk),
         {"value": "80", "recorded_on": world.network.today().isoformat(), "group": ""},
         **HX,
     )
@@ -105,7 +105,7 @@ def test_check_in_under_htmx_swaps_the_objective_headline(world, as_user, object
 def test_a_refused_check_in_leaves_the_headline_alone(world, as_user, objective):
     measure = MeasureFactory(objective=objective)
     response = as_user(world.organiser).post(
-        _url("objectives:checkin_create", world, measure=measure.pk),
+        _url("objectives:checkin_create", world, measure_id=measure.pk),
         {"value": "-1", "recorded_on": world.network.today().isoformat(), "group": ""},
         **HX,
     )

@@ -10,18 +10,21 @@ pytestmark = pytest.mark.django_db
 
 
 def group_page(world) -> str:
-    return reverse("groups:detail", kwargs={"network": world.network.slug, "group": "founders"})
+    return reverse(
+        "groups:detail", kwargs={"network_slug": world.network.slug, "group_slug": "founders"}
+    )
 
 
 def group_dashboard(world, group=None) -> str:
     slug = (group or world.group).slug
     return reverse(
-        "objectives:group_dashboard", kwargs={"network": world.network.slug, "group": slug}
+        "objectives:group_dashboard",
+        kwargs={"network_slug": world.network.slug, "group_slug": slug},
     )
 
 
 def network_page(name: str, world) -> str:
-    return reverse(f"objectives:{name}", kwargs={"network": world.network.slug})
+    return reverse(f"objectives:{name}", kwargs={"network_slug": world.network.slug})
 
 
 def member_of_another_group(world):

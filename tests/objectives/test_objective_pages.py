@@ -23,7 +23,7 @@ TODAY = dt.date.today()
 
 
 def url(name: str, world, **kwargs) -> str:
-    return reverse(f"objectives:{name}", kwargs={"network": world.network.slug, **kwargs})
+    return reverse(f"objectives:{name}", kwargs={"network_slug": world.network.slug, **kwargs})
 
 
 @pytest.fixture
@@ -160,7 +160,7 @@ def test_creating_an_objective_goes_on_to_its_first_measure(world, as_user):
     response = as_user(world.organiser).post(url("create", world), objective_data())
     objective = Objective.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == url("measure_create", world, objective=objective.pk)
+    assert response["Location"] == url("measure_create", world, objective_id=objective.pk)
     assert (objective.network, objective.title) == (world.network, "Teach what we know")
 
 
@@ -209,7 +209,7 @@ def test_bad_objective_is_refused_next_to_the_field(world, as_user, overrides, f
 
 def test_editing_an_objective(world, as_user, objective):
     response = as_user(world.organiser).post(
-        url("edit", world, objective=objective.pk), objective_data(title="Renamed")
+        url("edit", world, objective_id=objective.pk), objective_data(title="Renamed")
     )
     assert response.status_code == 302
     objective.refresh_from_db()
@@ -218,7 +218,7 @@ def test_editing_an_objective(world, as_user, objective):
 
 def test_bad_edit_changes_nothing(world, as_user, objective):
     response = as_user(world.organiser).post(
-        url("edit", world, objective=objective.pk),
+        url("edit", world, objective_id=objective.pk),
         objective_data(title="Renamed", due_on=(TODAY - dt.timedelta(days=400)).isoformat()),
     )
     assert 'id="id_due_on_error"' in response.content.decode()
@@ -229,7 +229,7 @@ def test_bad_edit_changes_nothing(world, as_user, objective):
 @pytest.mark.parametrize("persona", ["gardener", "member"])
 def test_editing_is_forbidden_to_non_organisers(world, as_user, persona, objective):
     client = as_user(getattr(world, persona))
-    response = client.post(url("edit", world, objective=objective.pk), objective_data())
+    response = client.post(url("edit", world, objective_id=objective.pk), objective_data())
     assert response.status_code == 403
     objective.refresh_from_db()
     assert objective.title == "Grow peer learning"
@@ -238,9 +238,11 @@ def test_editing_is_forbidden_to_non_organisers(world, as_user, persona, objecti
 def test_another_networks_objective_is_404_even_for_an_organiser(world, as_user):
     theirs = ObjectiveFactory(network=world.other_network)
     client = as_user(world.organiser)
-    assert client.get(url("detail", world, objective=theirs.pk)).status_code == 404
-    assert client.post(url("edit", world, objective=theirs.pk), objective_data()).status_code == 404
-    assert client.post(url("archive", world, objective=theirs.pk)).status_code == 404
+    assert client.get(url("detail", world, objective_id=theirs.pk)).status_code == 404
+    assert (
+        client.post(url("edit", world, objective_id=theirs.pk), objective_data()).status_code == 404
+    )
+    assert client.post(url("archive", world, objective_id=theirs.pk)).status_code == 404
 
 
 # ---------------------------------------------------------------- archive
@@ -248,18 +250,20 @@ def test_another_networks_objective_is_404_even_for_an_organiser(world, as_user)
 
 def test_archiving_and_restoring_an_objective(world, as_user, objective):
     client = as_user(world.organiser)
-    response = client.post(url("archive", world, objective=objective.pk))
+    response = client.post(url("archive", world, objective_id=objective.pk))
     assert response.status_code == 302
     objective.refresh_from_db()
     assert objective.archived_at is not None
-    client.post(url("archive", world, objective=objective.pk), {"restore": "1"})
+    client.post(url("archive", world, objective_id=objective.pk), {"restore": "1"})
     objective.refresh_from_db()
     assert objective.archived_at is None
 
 
 @pytest.mark.parametrize("persona", ["gardener", "member"])
 def test_archiving_is_forbidden_to_non_organisers(world, as_user, persona, objective):
-    response = as_user(getattr(world, persona)).post(url("archive", world, objective=objective.pk))
+    response = as_user(getattr(world, persona)).post(
+        url("archive", world, objective_id=objective.pk)
+    )
     assert response.status_code == 403
     objective.refresh_from_db()
     assert objective.archived_at is None
@@ -272,7 +276,7 @@ def test_archiving_is_forbidden_to_non_organisers(world, as_user, persona, objec
 def test_detail_shows_measures_to_everyone_in_the_network(world, as_user, persona, measure):
     CheckInFactory(measure=measure, value=Decimal("30"))
     response = as_user(getattr(world, persona)).get(
-        url("detail", world, objective=measure.objective_id)
+        url("detail", world, objective_id=measure.objective_id)
     )
     body = response.content.decode()
     assert response.status_code == 200
@@ -283,12 +287,13 @@ def test_detail_shows_measures_to_everyone_in_the_network(world, as_user, person
 
 def test_detail_is_404_for_an_outsider(world, as_user, objective):
     assert (
-        as_user(world.outsider).get(url("detail", world, objective=objective.pk)).status_code == 404
+        as_user(world.outsider).get(url("detail", world, objective_id=objective.pk)).status_code
+        == 404
     )
 
 
 def test_detail_sends_anonymous_visitors_to_login(world, as_user, objective):
-    assert as_user(None).get(url("detail", world, objective=objective.pk)).status_code == 302
+    assert as_user(None).get(url("detail", world, objective_id=objective.pk)).status_code == 302
 
 
 def test_detail_shows_each_groups_contribution(world, as_user, measure):
@@ -297,7 +302,7 @@ def test_detail_shows_each_groups_contribution(world, as_user, measure):
     CheckInFactory(measure=measure, group=other, value=Decimal("7"))
     body = (
         as_user(world.member)
-        .get(url("detail", world, objective=measure.objective_id))
+        .get(url("detail", world, objective_id=measure.objective_id))
         .content.decode()
     )
     section = body[body.index("By group") :]
@@ -308,7 +313,7 @@ def test_detail_shows_the_check_in_history(world, as_user, measure):
     CheckInFactory(measure=measure, value=Decimal("12"), note="From the member survey")
     body = (
         as_user(world.member)
-        .get(url("detail", world, objective=measure.objective_id))
+        .get(url("detail", world, objective_id=measure.objective_id))
         .content.decode()
     )
     assert "From the member survey" in body
@@ -316,9 +321,11 @@ def test_detail_shows_the_check_in_history(world, as_user, measure):
 
 def test_detail_shows_who_changed_what(world, as_user, objective):
     as_user(world.organiser).post(
-        url("edit", world, objective=objective.pk), objective_data(title="Renamed goal")
+        url("edit", world, objective_id=objective.pk), objective_data(title="Renamed goal")
     )
-    body = as_user(world.member).get(url("detail", world, objective=objective.pk)).content.decode()
+    body = (
+        as_user(world.member).get(url("detail", world, objective_id=objective.pk)).content.decode()
+    )
     assert "Olive Organiser" in body
     assert "<del>Grow peer learning</del>" in body
     assert "<ins>Renamed goal</ins>" in body
@@ -326,11 +333,11 @@ def test_detail_shows_who_changed_what(world, as_user, objective):
 
 def test_detail_shows_measure_changes_in_the_history(world, as_user, measure):
     as_user(world.organiser).post(
-        url("measure_edit", world, measure=measure.pk), measure_data(target="250")
+        url("measure_edit", world, measure_id=measure.pk), measure_data(target="250")
     )
     body = (
         as_user(world.member)
-        .get(url("detail", world, objective=measure.objective_id))
+        .get(url("detail", world, objective_id=measure.objective_id))
         .content.decode()
     )
     assert "<del>100</del>" in body or "<del>100.00</del>" in body
@@ -340,7 +347,7 @@ def test_detail_shows_measure_changes_in_the_history(world, as_user, measure):
 def test_member_sees_no_check_in_or_edit_buttons(world, as_user, measure):
     body = (
         as_user(world.member)
-        .get(url("detail", world, objective=measure.objective_id))
+        .get(url("detail", world, objective_id=measure.objective_id))
         .content.decode()
     )
     assert "Record a check-in" not in body
@@ -350,7 +357,7 @@ def test_member_sees_no_check_in_or_edit_buttons(world, as_user, measure):
 def test_gardener_sees_the_check_in_button(world, as_user, measure):
     body = (
         as_user(world.gardener)
-        .get(url("detail", world, objective=measure.objective_id))
+        .get(url("detail", world, objective_id=measure.objective_id))
         .content.decode()
     )
     assert "Record a check-in" in body
@@ -359,7 +366,9 @@ def test_gardener_sees_the_check_in_button(world, as_user, measure):
 def test_no_check_in_button_on_a_counted_measure(world, as_user, objective):
     MeasureFactory(objective=objective, source="activity_count")
     body = (
-        as_user(world.organiser).get(url("detail", world, objective=objective.pk)).content.decode()
+        as_user(world.organiser)
+        .get(url("detail", world, objective_id=objective.pk))
+        .content.decode()
     )
     assert "Record a check-in" not in body
 
@@ -369,7 +378,7 @@ def test_no_check_in_button_on_a_counted_measure(world, as_user, objective):
 
 def test_adding_a_measure(world, as_user, objective):
     response = as_user(world.organiser).post(
-        url("measure_create", world, objective=objective.pk), measure_data()
+        url("measure_create", world, objective_id=objective.pk), measure_data()
     )
     assert response.status_code == 302
     assert response["Location"] == objective.get_absolute_url()
@@ -379,27 +388,27 @@ def test_adding_a_measure(world, as_user, objective):
 
 def test_add_and_add_another_returns_to_the_form(world, as_user, objective):
     response = as_user(world.organiser).post(
-        url("measure_create", world, objective=objective.pk), measure_data(another="1")
+        url("measure_create", world, objective_id=objective.pk), measure_data(another="1")
     )
-    assert response["Location"] == url("measure_create", world, objective=objective.pk)
+    assert response["Location"] == url("measure_create", world, objective_id=objective.pk)
 
 
 def test_activity_kinds_are_kept_for_activity_counts(world, as_user, objective):
     data = measure_data(source="activity_count", activity_kinds=["course_taught", "expert_session"])
-    as_user(world.organiser).post(url("measure_create", world, objective=objective.pk), data)
+    as_user(world.organiser).post(url("measure_create", world, objective_id=objective.pk), data)
     assert Measure.objects.get().activity_kinds == ["course_taught", "expert_session"]
 
 
 def test_activity_kinds_are_dropped_for_other_sources(world, as_user, objective):
     data = measure_data(source="manual", activity_kinds=["course_taught"])
-    as_user(world.organiser).post(url("measure_create", world, objective=objective.pk), data)
+    as_user(world.organiser).post(url("measure_create", world, objective_id=objective.pk), data)
     assert Measure.objects.get().activity_kinds == []
 
 
 def test_a_decreasing_measure(world, as_user, objective):
     data = measure_data(baseline="9", target="4", direction="decrease")
     response = as_user(world.organiser).post(
-        url("measure_create", world, objective=objective.pk), data
+        url("measure_create", world, objective_id=objective.pk), data
     )
     assert response.status_code == 302
     assert Measure.objects.get().direction == "decrease"
@@ -435,7 +444,7 @@ def test_bad_measure_is_refused_next_to_the_field(
     world, as_user, objective, overrides, field, message
 ):
     response = as_user(world.organiser).post(
-        url("measure_create", world, objective=objective.pk), measure_data(**overrides)
+        url("measure_create", world, objective_id=objective.pk), measure_data(**overrides)
     )
     body = response.content.decode()
     assert response.status_code == 200
@@ -446,7 +455,7 @@ def test_bad_measure_is_refused_next_to_the_field(
 
 def test_editing_a_measure(world, as_user, measure):
     response = as_user(world.organiser).post(
-        url("measure_edit", world, measure=measure.pk), measure_data(name="Renamed")
+        url("measure_edit", world, measure_id=measure.pk), measure_data(name="Renamed")
     )
     assert response.status_code == 302
     measure.refresh_from_db()
@@ -455,7 +464,7 @@ def test_editing_a_measure(world, as_user, measure):
 
 def test_bad_measure_edit_changes_nothing(world, as_user, measure):
     as_user(world.organiser).post(
-        url("measure_edit", world, measure=measure.pk), measure_data(name="Renamed", target="0")
+        url("measure_edit", world, measure_id=measure.pk), measure_data(name="Renamed", target="0")
     )
     measure.refresh_from_db()
     assert (measure.name, measure.target) == ("Members with a new client", Decimal("100"))
@@ -467,12 +476,12 @@ def test_measures_are_forbidden_to_non_organisers(world, as_user, persona, measu
     objective_id = measure.objective_id
     assert (
         client.post(
-            url("measure_create", world, objective=objective_id), measure_data()
+            url("measure_create", world, objective_id=objective_id), measure_data()
         ).status_code
         == 403
     )
     assert (
-        client.post(url("measure_edit", world, measure=measure.pk), measure_data()).status_code
+        client.post(url("measure_edit", world, measure_id=measure.pk), measure_data()).status_code
         == 403
     )
     assert Measure.objects.count() == 1
@@ -484,20 +493,21 @@ def test_another_networks_measure_is_404(world, as_user):
     theirs = MeasureFactory(objective=ObjectiveFactory(network=world.other_network))
     client = as_user(world.organiser)
     assert (
-        client.post(url("measure_edit", world, measure=theirs.pk), measure_data()).status_code
+        client.post(url("measure_edit", world, measure_id=theirs.pk), measure_data()).status_code
         == 404
     )
     assert (
-        client.post(url("checkin_create", world, measure=theirs.pk), checkin_data()).status_code
+        client.post(url("checkin_create", world, measure_id=theirs.pk), checkin_data()).status_code
         == 404
     )
 
 
 def test_measures_are_404_for_an_outsider(world, as_user, measure):
     client = as_user(world.outsider)
-    assert client.get(url("measure_edit", world, measure=measure.pk)).status_code == 404
+    assert client.get(url("measure_edit", world, measure_id=measure.pk)).status_code == 404
     assert (
-        client.get(url("measure_create", world, objective=measure.objective_id)).status_code == 404
+        client.get(url("measure_create", world, objective_id=measure.objective_id)).status_code
+        == 404
     )
 
 
@@ -507,7 +517,7 @@ def test_measures_are_404_for_an_outsider(world, as_user, measure):
 def test_organiser_records_a_check_in_for_any_group(world, as_user, measure):
     other = PeerGroupFactory(network=world.network)
     response = as_user(world.organiser).post(
-        url("checkin_create", world, measure=measure.pk),
+        url("checkin_create", world, measure_id=measure.pk),
         checkin_data(group=other.pk, note="Survey"),
     )
     assert response.status_code == 302
@@ -522,14 +532,14 @@ def test_organiser_records_a_check_in_for_any_group(world, as_user, measure):
 
 def test_gardener_records_a_check_in_for_their_group(world, as_user, measure):
     as_user(world.gardener).post(
-        url("checkin_create", world, measure=measure.pk), checkin_data(group=world.group.pk)
+        url("checkin_create", world, measure_id=measure.pk), checkin_data(group=world.group.pk)
     )
     assert CheckIn.objects.get().group == world.group
 
 
 def test_gardener_cannot_record_a_network_wide_reading(world, as_user, measure):
     response = as_user(world.gardener).post(
-        url("checkin_create", world, measure=measure.pk), checkin_data()
+        url("checkin_create", world, measure_id=measure.pk), checkin_data()
     )
     body = response.content.decode()
     assert 'id="id_group_error"' in body
@@ -538,19 +548,21 @@ def test_gardener_cannot_record_a_network_wide_reading(world, as_user, measure):
 
 
 def test_gardener_is_not_offered_the_whole_network(world, as_user, measure):
-    response = as_user(world.gardener).get(url("checkin_create", world, measure=measure.pk))
+    response = as_user(world.gardener).get(url("checkin_create", world, measure_id=measure.pk))
     assert "The whole network" not in response.content.decode()
 
 
 def test_gardener_records_a_reading_for_their_group(world, as_user, measure):
     as_user(world.gardener).post(
-        url("checkin_create", world, measure=measure.pk), checkin_data(group=world.group.pk)
+        url("checkin_create", world, measure_id=measure.pk), checkin_data(group=world.group.pk)
     )
     assert CheckIn.objects.get().group == world.group
 
 
 def test_organiser_records_a_network_wide_reading(world, as_user, measure):
-    as_user(world.organiser).post(url("checkin_create", world, measure=measure.pk), checkin_data())
+    as_user(world.organiser).post(
+        url("checkin_create", world, measure_id=measure.pk), checkin_data()
+    )
     assert CheckIn.objects.get().group is None
 
 
@@ -558,7 +570,7 @@ def test_gardener_cannot_record_for_a_group_they_do_not_garden(world, as_user, m
     other = PeerGroupFactory(network=world.network)
     GroupMembership.objects.create(group=other, user=world.gardener)  # a plain member there
     response = as_user(world.gardener).post(
-        url("checkin_create", world, measure=measure.pk), checkin_data(group=other.pk)
+        url("checkin_create", world, measure_id=measure.pk), checkin_data(group=other.pk)
     )
     assert 'id="id_group_error"' in response.content.decode()
     assert not CheckIn.objects.exists()
@@ -568,7 +580,7 @@ def test_check_in_form_offers_a_gardener_only_their_groups(world, as_user, measu
     PeerGroupFactory(network=world.network, name="Not Gary's")
     body = (
         as_user(world.gardener)
-        .get(url("checkin_create", world, measure=measure.pk))
+        .get(url("checkin_create", world, measure_id=measure.pk))
         .content.decode()
     )
     assert "Founders Circle" in body
@@ -578,7 +590,7 @@ def test_check_in_form_offers_a_gardener_only_their_groups(world, as_user, measu
 def test_organiser_cannot_record_for_another_networks_group(world, as_user, measure):
     theirs = PeerGroupFactory(network=world.other_network)
     response = as_user(world.organiser).post(
-        url("checkin_create", world, measure=measure.pk), checkin_data(group=theirs.pk)
+        url("checkin_create", world, measure_id=measure.pk), checkin_data(group=theirs.pk)
     )
     assert 'id="id_group_error"' in response.content.decode()
     assert not CheckIn.objects.exists()
@@ -600,7 +612,7 @@ def test_bad_check_in_is_refused_next_to_the_field(
     world, as_user, measure, overrides, field, message
 ):
     response = as_user(world.organiser).post(
-        url("checkin_create", world, measure=measure.pk), checkin_data(**overrides)
+        url("checkin_create", world, measure_id=measure.pk), checkin_data(**overrides)
     )
     body = response.content.decode()
     assert response.status_code == 200
@@ -611,7 +623,7 @@ def test_bad_check_in_is_refused_next_to_the_field(
 
 def test_check_in_under_htmx_returns_the_updated_card(world, as_user, measure):
     response = as_user(world.organiser).post(
-        url("checkin_create", world, measure=measure.pk), checkin_data(value="64"), **HX
+        url("checkin_create", world, measure_id=measure.pk), checkin_data(value="64"), **HX
     )
     body = response.content.decode()
     assert response.status_code == 200
@@ -624,7 +636,7 @@ def test_check_in_under_htmx_returns_the_updated_card(world, as_user, measure):
 
 def test_bad_check_in_under_htmx_returns_the_card_with_the_form_and_error(world, as_user, measure):
     response = as_user(world.organiser).post(
-        url("checkin_create", world, measure=measure.pk), checkin_data(value="-5"), **HX
+        url("checkin_create", world, measure_id=measure.pk), checkin_data(value="-5"), **HX
     )
     body = response.content.decode()
     assert "<html" not in body
@@ -636,7 +648,7 @@ def test_bad_check_in_under_htmx_returns_the_card_with_the_form_and_error(world,
 def test_check_in_form_under_htmx_opens_inside_the_card(world, as_user, measure):
     body = (
         as_user(world.gardener)
-        .get(url("checkin_create", world, measure=measure.pk), **HX)
+        .get(url("checkin_create", world, measure_id=measure.pk), **HX)
         .content.decode()
     )
     assert "<html" not in body
@@ -646,7 +658,7 @@ def test_check_in_form_under_htmx_opens_inside_the_card(world, as_user, measure)
 
 def test_cancel_under_htmx_closes_the_form(world, as_user, measure):
     response = as_user(world.gardener).get(
-        url("checkin_create", world, measure=measure.pk) + "?cancel=1", **HX
+        url("checkin_create", world, measure_id=measure.pk) + "?cancel=1", **HX
     )
     assert 'name="value"' not in response.content.decode()
 
@@ -654,7 +666,7 @@ def test_cancel_under_htmx_closes_the_form(world, as_user, measure):
 def test_check_in_without_htmx_is_a_full_page_form(world, as_user, measure):
     body = (
         as_user(world.gardener)
-        .get(url("checkin_create", world, measure=measure.pk))
+        .get(url("checkin_create", world, measure_id=measure.pk))
         .content.decode()
     )
     assert "<html" in body
@@ -663,9 +675,9 @@ def test_check_in_without_htmx_is_a_full_page_form(world, as_user, measure):
 
 def test_members_may_not_record_check_ins(world, as_user, measure):
     client = as_user(world.member)
-    assert client.get(url("checkin_create", world, measure=measure.pk)).status_code == 403
+    assert client.get(url("checkin_create", world, measure_id=measure.pk)).status_code == 403
     assert (
-        client.post(url("checkin_create", world, measure=measure.pk), checkin_data()).status_code
+        client.post(url("checkin_create", world, measure_id=measure.pk), checkin_data()).status_code
         == 403
     )
     assert not CheckIn.objects.exists()
@@ -673,14 +685,16 @@ def test_members_may_not_record_check_ins(world, as_user, measure):
 
 def test_check_ins_are_404_for_an_outsider(world, as_user, measure):
     response = as_user(world.outsider).post(
-        url("checkin_create", world, measure=measure.pk), checkin_data()
+        url("checkin_create", world, measure_id=measure.pk), checkin_data()
     )
     assert response.status_code == 404
     assert not CheckIn.objects.exists()
 
 
 def test_check_ins_send_anonymous_visitors_to_login(world, as_user, measure):
-    response = as_user(None).post(url("checkin_create", world, measure=measure.pk), checkin_data())
+    response = as_user(None).post(
+        url("checkin_create", world, measure_id=measure.pk), checkin_data()
+    )
     assert response.status_code == 302
     assert not CheckIn.objects.exists()
 
@@ -688,7 +702,7 @@ def test_check_ins_send_anonymous_visitors_to_login(world, as_user, measure):
 def test_no_check_ins_on_a_counted_measure(world, as_user, objective):
     counted = MeasureFactory(objective=objective, source="activity_count")
     response = as_user(world.organiser).post(
-        url("checkin_create", world, measure=counted.pk), checkin_data()
+        url("checkin_create", world, measure_id=counted.pk), checkin_data()
     )
     assert response.status_code == 403
     assert not CheckIn.objects.exists()
@@ -697,7 +711,7 @@ def test_no_check_ins_on_a_counted_measure(world, as_user, objective):
 def test_no_check_ins_on_an_archived_objective(world, as_user, measure):
     Objective.objects.filter(pk=measure.objective_id).update(archived_at=timezone.now())
     response = as_user(world.organiser).post(
-        url("checkin_create", world, measure=measure.pk), checkin_data()
+        url("checkin_create", world, measure_id=measure.pk), checkin_data()
     )
     assert response.status_code == 403
     assert not CheckIn.objects.exists()
@@ -707,7 +721,7 @@ def test_detail_draws_a_progress_chart_with_the_expected_line(world, as_user, me
     CheckInFactory(measure=measure, value=Decimal("30"))
     body = (
         as_user(world.member)
-        .get(url("detail", world, objective=measure.objective_id))
+        .get(url("detail", world, objective_id=measure.objective_id))
         .content.decode()
     )
     assert "progress by month" in body
@@ -716,7 +730,9 @@ def test_detail_draws_a_progress_chart_with_the_expected_line(world, as_user, me
 
 
 def test_detail_of_an_objective_without_measures_has_no_chart(world, as_user, objective):
-    body = as_user(world.member).get(url("detail", world, objective=objective.pk)).content.decode()
+    body = (
+        as_user(world.member).get(url("detail", world, objective_id=objective.pk)).content.decode()
+    )
     assert "progress by month" not in body
     assert "No measures yet" in body
 
@@ -731,7 +747,7 @@ def test_measure_card_shows_the_five_latest_check_ins(world, as_user, measure):
         )
     body = (
         as_user(world.member)
-        .get(url("detail", world, objective=measure.objective_id))
+        .get(url("detail", world, objective_id=measure.objective_id))
         .content.decode()
     )
     assert all(f"Reading {d}" in body for d in range(5))
@@ -750,26 +766,28 @@ def test_detail_runs_a_fixed_number_of_queries(
                 measure=m, group=world.group, recorded_on=TODAY - dt.timedelta(days=days)
             )
     client = as_user(world.gardener)
-    client.get(url("detail", world, objective=objective.pk))
+    client.get(url("detail", world, objective_id=objective.pk))
     # session, user, network, membership, group roles, objective, measures; values (manual,
     # activity count); by group (manual, activity count) and the groups; latest check-ins;
     # history of the objective and of its measures; the chart (opening values: manual and
     # activity count, then per month: manual and activity count); the switcher's networks
     with django_assert_num_queries(20):
-        client.get(url("detail", world, objective=objective.pk))
+        client.get(url("detail", world, objective_id=objective.pk))
 
 
 def test_money_is_written_with_the_currency_first(world, as_user, objective):
     m = MeasureFactory(objective=objective, unit="£", baseline=0, target=100000)
     CheckInFactory(measure=m, value=Decimal("49000"))
-    body = as_user(world.member).get(url("detail", world, objective=objective.pk)).content.decode()
+    body = (
+        as_user(world.member).get(url("detail", world, objective_id=objective.pk)).content.decode()
+    )
     assert "<strong>£49,000</strong>" in body
 
 
 def test_check_in_form_opened_by_htmx_takes_the_keyboard_focus(world, as_user, measure):
     body = (
         as_user(world.gardener)
-        .get(url("checkin_create", world, measure=measure.pk), **HX)
+        .get(url("checkin_create", world, measure_id=measure.pk), **HX)
         .content.decode()
     )
     assert "autofocus" in body
@@ -781,7 +799,9 @@ def test_check_in_form_opened_by_htmx_takes_the_keyboard_focus(world, as_user, m
 @pytest.mark.parametrize("persona", ["organiser", "gardener", "member", "admin"])
 def test_check_in_history_is_visible_to_everyone_in_the_network(world, as_user, persona, measure):
     CheckInFactory(measure=measure, note="From the member survey", group=world.group)
-    response = as_user(getattr(world, persona)).get(url("checkin_list", world, measure=measure.pk))
+    response = as_user(getattr(world, persona)).get(
+        url("checkin_list", world, measure_id=measure.pk)
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "From the member survey" in body
@@ -789,18 +809,18 @@ def test_check_in_history_is_visible_to_everyone_in_the_network(world, as_user, 
 
 
 def test_check_in_history_is_404_for_an_outsider(world, as_user, measure):
-    response = as_user(world.outsider).get(url("checkin_list", world, measure=measure.pk))
+    response = as_user(world.outsider).get(url("checkin_list", world, measure_id=measure.pk))
     assert response.status_code == 404
 
 
 def test_check_in_history_of_another_networks_measure_is_404(world, as_user):
     theirs = MeasureFactory(objective=ObjectiveFactory(network=world.other_network))
-    response = as_user(world.organiser).get(url("checkin_list", world, measure=theirs.pk))
+    response = as_user(world.organiser).get(url("checkin_list", world, measure_id=theirs.pk))
     assert response.status_code == 404
 
 
 def test_check_in_history_sends_anonymous_visitors_to_login(world, as_user, measure):
-    assert as_user(None).get(url("checkin_list", world, measure=measure.pk)).status_code == 302
+    assert as_user(None).get(url("checkin_list", world, measure_id=measure.pk)).status_code == 302
 
 
 def test_check_in_history_is_paginated_newest_first(world, as_user, measure):
@@ -809,9 +829,9 @@ def test_check_in_history_is_paginated_newest_first(world, as_user, measure):
             measure=measure, note=f"Reading {days:02d}", recorded_on=TODAY - dt.timedelta(days=days)
         )
     client = as_user(world.member)
-    first = client.get(url("checkin_list", world, measure=measure.pk)).content.decode()
+    first = client.get(url("checkin_list", world, measure_id=measure.pk)).content.decode()
     second = client.get(
-        url("checkin_list", world, measure=measure.pk), {"page": 2}
+        url("checkin_list", world, measure_id=measure.pk), {"page": 2}
     ).content.decode()
     assert "Reading 00" in first and "Reading 29" not in first
     assert "Reading 29" in second
@@ -822,10 +842,10 @@ def test_measure_card_links_to_the_full_history(world, as_user, measure):
         CheckInFactory(measure=measure, recorded_on=TODAY - dt.timedelta(days=days))
     body = (
         as_user(world.member)
-        .get(url("detail", world, objective=measure.objective_id))
+        .get(url("detail", world, objective_id=measure.objective_id))
         .content.decode()
     )
-    assert url("checkin_list", world, measure=measure.pk) in body
+    assert url("checkin_list", world, measure_id=measure.pk) in body
 
 
 @pytest.mark.parametrize("count", [2, 40])
@@ -835,7 +855,7 @@ def test_check_in_history_runs_a_fixed_number_of_queries(
     for days in range(count):
         CheckInFactory(measure=measure, group=world.group, recorded_by=world.organiser)
     client = as_user(world.member)
-    client.get(url("checkin_list", world, measure=measure.pk))
+    client.get(url("checkin_list", world, measure_id=measure.pk))
     # session, user, network, membership, group roles, measure, count, page, the switcher
     with django_assert_num_queries(9):
-        client.get(url("checkin_list", world, measure=measure.pk))
+        client.get(url("checkin_list", world, measure_id=measure.pk))

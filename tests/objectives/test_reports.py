@@ -366,7 +366,7 @@ def test_a_mail_error_puts_the_delivery_back_to_pending(setup, report, settings)
 
 
 def _url(name: str, world, **kwargs) -> str:
-    return reverse(f"objectives:{name}", kwargs={"network": world.network.slug, **kwargs})
+    return reverse(f"objectives:{name}", kwargs={"network_slug": world.network.slug, **kwargs})
 
 
 def test_report_page_for_each_persona(world, as_user):
@@ -374,12 +374,12 @@ def test_report_page_for_each_persona(world, as_user):
     other_group = ProgressReportFactory(
         group=PeerGroupFactory(network=world.network), data={"period": {"label": "March"}}
     )
-    url = _url("report", world, report=report.pk)
+    url = _url("report", world, report_id=report.pk)
     for user in (world.organiser, world.gardener, world.member, world.admin):
         assert as_user(user).get(url).status_code == 200
     assert as_user(world.outsider).get(url).status_code == 404
     assert as_user(None).get(url).status_code == 302
-    other_url = _url("report", world, report=other_group.pk)
+    other_url = _url("report", world, report_id=other_group.pk)
     assert as_user(world.member).get(other_url).status_code == 403
     assert as_user(world.organiser).get(other_url).status_code == 200
 
@@ -387,7 +387,7 @@ def test_report_page_for_each_persona(world, as_user):
 def test_report_page_renders_the_snapshot_and_marks_it_read(setup, report, as_user):
     world = setup[0]
     services.report_deliveries_create(report=report)
-    response = as_user(world.member).get(_url("report", world, report=report.pk))
+    response = as_user(world.member).get(_url("report", world, report_id=report.pk))
     assert response.status_code == 200
     body = response.content.decode()
     assert "Courses" in body and "Grant writing" in body and "2,500" in body
@@ -399,7 +399,7 @@ def test_report_page_and_mail_show_days_as_people_write_them(setup, report, as_u
     world = setup[0]
     _prefer(world, world.member, "every")
     tasks.deliver_report(report.pk)
-    body = as_user(world.member).get(_url("report", world, report=report.pk)).content.decode()
+    body = as_user(world.member).get(_url("report", world, report_id=report.pk)).content.decode()
     assert "20 Mar 2026" in body and "due 31 Dec 2026" in body
     assert "2026-03-20" not in body
     assert "20 Mar 2026" in mail.outbox[0].body
