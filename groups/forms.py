@@ -1,6 +1,6 @@
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -49,7 +49,8 @@ class GroupForm(forms.ModelForm):
         return visible_text(self.cleaned_data["purpose"])
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         name = data.get("name")
         if name:
             # On edit an empty web address keeps the current one, so links keep working.
@@ -66,7 +67,7 @@ class GroupForm(forms.ModelForm):
         # The slug was checked above against this network; the model's own unique check
         # would only repeat it with a vaguer message.
         self.instance.network = self.network
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # ModelForm has it; the stubs do not
 
 
 class MemberAddForm(forms.Form):
@@ -75,12 +76,12 @@ class MemberAddForm(forms.Form):
 
     def __init__(self, *args: Any, group: PeerGroup, can_appoint: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = (
             User.objects.filter(memberships__network_id=group.network_id)
             .exclude(group_memberships__group=group)
             .order_by("name", "email")
         )
-        self.fields["user"].empty_label = "Choose a person…"
+        cast(forms.ModelChoiceField, self.fields["user"]).empty_label = "Choose a person…"
         if not can_appoint:
             # Only organisers appoint gardeners; others add plain members.
             del self.fields["role"]
@@ -157,10 +158,13 @@ class ActivityForm(forms.ModelForm):
         self.today = today
         self.measures = measures
         self.counted_by = counted_by or []
-        self.fields["participants"].queryset = User.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["participants"]).queryset = User.objects.filter(
             group_memberships__group=group
         ).order_by("name", "email")
-        self.fields["kind"].choices = [("", "Choose a kind…"), *Activity.Kind.choices]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
+            ("", "Choose a kind…"),
+            *Activity.Kind.choices,
+        ]
         self.fields["title"].widget.attrs["maxlength"] = 200
         self.fields["occurred_on"].widget.attrs["max"] = today.isoformat()
         contributions = contributions or {}
@@ -194,7 +198,8 @@ class ActivityForm(forms.ModelForm):
         return day
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         known = {f"{MEASURE_PREFIX}{m.pk}" for m in self.measures}
         # A posted measure that is not offered here belongs to another network or objective.
         strangers = [
@@ -250,14 +255,19 @@ class ActivityFilterForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].choices = [("", "All groups")] + [(g.slug, g.name) for g in groups]
-        self.fields["objective"].choices = [("", "Any objective")] + [
+        cast(forms.ChoiceField, self.fields["group"]).choices = [("", "All groups")] + [
+            (g.slug, g.name) for g in groups
+        ]
+        cast(forms.ChoiceField, self.fields["objective"]).choices = [("", "Any objective")] + [
             (o.pk, o.title) for o in objectives
         ]
-        self.fields["member"].choices = [("", "Anyone")] + [(u.pk, str(u)) for u in members]
+        cast(forms.ChoiceField, self.fields["member"]).choices = [("", "Anyone")] + [
+            (u.pk, str(u)) for u in members
+        ]
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", "The end of the range is before its start.")
         return data

@@ -26,7 +26,9 @@ def group_slug_for(
         raise ValidationError("Use at least one letter or digit, so the group gets a web address.")
     if slug in RESERVED_SLUGS:
         raise ValidationError(f"“{slug}” is reserved; choose another name or web address.")
-    taken = PeerGroup.objects.filter(network=network, slug=slug).exclude(pk=exclude_pk)
+    taken = PeerGroup.objects.filter(network=network, slug=slug)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
     if taken.exists():
         raise ValidationError(
             f"A group with the web address “{slug}” already exists in this network; "

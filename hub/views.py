@@ -4,12 +4,14 @@ directory and profiles. hub sits above every other app (README, "Layers"), so it
 their models and services directly.
 """
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -32,6 +34,7 @@ from groups.services import (
     member_set_role,
 )
 from networks.forms import MemberSearchForm
+from networks.http import AuthenticatedRequest
 from networks.models import Membership, Network, User
 from networks.policy import Access, network_access
 from networks.services import invitation_create, invitation_revoke
@@ -65,7 +68,10 @@ def _with_cards(activities: ActivityQuerySet) -> ActivityQuerySet:
 
 
 def _activity_form(
-    request: HttpRequest, network: Network, group: PeerGroup, activity: Activity | None = None
+    request: AuthenticatedRequest,
+    network: Network,
+    group: PeerGroup,
+    activity: Activity | None = None,
 ) -> ActivityForm:
     data = request.POST if request.method == "POST" else None
     fed = list(Measure.objects.fed_by_activities(network))
@@ -124,7 +130,7 @@ def _save_activity(form: ActivityForm, activity: Activity) -> bool:
 
 @login_required
 @require_GET
-def group_list(request: HttpRequest, network_slug: str) -> HttpResponse:
+def group_list(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     groups = network.groups.active().with_counts().with_gardeners()
     return render(
@@ -135,7 +141,7 @@ def group_list(request: HttpRequest, network_slug: str) -> HttpResponse:
 
 
 @login_required
-def group_create_view(request: HttpRequest, network_slug: str) -> HttpResponse:
+def group_create_view(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     access.require(access.can_create_groups)
     form = GroupForm(request.POST or None, network=network)
@@ -160,7 +166,7 @@ def group_create_view(request: HttpRequest, network_slug: str) -> HttpResponse:
 
 
 @login_required
-def group_edit(request: HttpRequest, network_slug: str, group_slug: str) -> HttpResponse:
+def group_edit(request: AuthenticatedRequest, network_slug: str, group_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     group = _group(network, group_slug)
     access.require(access.can_edit_group(group))
@@ -177,7 +183,7 @@ def group_edit(request: HttpRequest, network_slug: str, group_slug: str) -> Http
 
 
 def _detail_context(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     network: Network,
     access: Access,
     group: PeerGroup,
@@ -216,17 +222,17 @@ def _recent_activities(group: PeerGroup, access: Access) -> list[Activity]:
     return _mark_editable(_with_cards(group.activities.all())[:RECENT_ACTIVITIES], access)
 
 
-def _mark_editable(activities: object, access: Access) -> list[Activity]:
+def _mark_editable(activities: Iterable[Activity], access: Access) -> list[Activity]:
     """Templates cannot call access.can_edit_activity(activity), so each row carries it."""
     rows = list(activities)
     for activity in rows:
-        activity.editable = access.can_edit_activity(activity)
+        activity.editable = access.can_edit_activity(activity)  # type: ignore[attr-defined]
     return rows
 
 
 @login_required
 @require_GET
-def group_detail(request: HttpRequest, network_slug: str, group_slug: str) -> HttpResponse:
+def group_detail(request: AuthenticatedRequest, network_slug: str, group_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     group = _group(network, group_slug)
     return render(request, "groups/detail.html", _detail_context(request, network, access, group))
@@ -234,7 +240,9 @@ def group_detail(request: HttpRequest, network_slug: str, group_slug: str) -> Ht
 
 @login_required
 @require_POST
-def member_add_view(request: HttpRequest, network_slug: str, group_slug: str) -> HttpResponse:
+def member_add_view(
+    request: AuthenticatedRequest, network_slug: str, group_slug: str
+) -> HttpResponse:
     network, access = network_access(request, network_slug)
     group = _group(network, group_slug)
     access.require(access.can_manage_group(group))
@@ -251,7 +259,7 @@ def member_add_view(request: HttpRequest, network_slug: str, group_slug: str) ->
 @login_required
 @require_POST
 def member_remove_view(
-    request: HttpRequest, network_slug: str, group_slug: str, membership_id: int
+    request: AuthenticatedRequest, network_slug: str, group_slug: str, membership_id: int
 ) -> HttpResponse:
     network, access = network_access(request, network_slug)
     group = _group(network, group_slug)
@@ -265,7 +273,7 @@ def member_remove_view(
 @login_required
 @require_POST
 def member_role(
-    request: HttpRequest, network_slug: str, group_slug: str, membership_id: int
+    request: AuthenticatedRequest, network_slug: str, group_slug: str, membership_id: int
 ) -> HttpResponse:
     network, access = network_access(request, network_slug)
     group = _group(network, group_slug)
@@ -285,7 +293,7 @@ def member_role(
 
 @login_required
 @require_POST
-def invite(request: HttpRequest, network_slug: str, group_slug: str) -> HttpResponse:
+def invite(request: AuthenticatedRequest, network_slug: str, group_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     group = _group(network, group_slug)
     access.require(access.can_manage_group(group))
@@ -308,7 +316,7 @@ def invite(request: HttpRequest, network_slug: str, group_slug: str) -> HttpResp
 @login_required
 @require_POST
 def invitation_withdraw(
-    request: HttpRequest, network_slug: str, group_slug: str, invitation_id: int
+    request: AuthenticatedRequest, network_slug: str, group_slug: str, invitation_id: int
 ) -> HttpResponse:
     network, access = network_access(request, network_slug)
     group = _group(network, group_slug)
@@ -324,9 +332,9 @@ def invitation_withdraw(
 
 @login_required
 @require_GET
-def activity_list(request: HttpRequest, network_slug: str) -> HttpResponse:
+def activity_list(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
-    groups = list(network.groups.filter(archived_at__isnull=True).only("name", "slug", "network"))
+    groups = list(network.groups.active().only("name", "slug", "network"))
     members = list(
         User.objects.filter(memberships__network=network).only("name", "email").order_by("name")
     )
@@ -370,7 +378,9 @@ def activity_list(request: HttpRequest, network_slug: str) -> HttpResponse:
 
 
 @login_required
-def activity_create(request: HttpRequest, network_slug: str, group_slug: str) -> HttpResponse:
+def activity_create(
+    request: AuthenticatedRequest, network_slug: str, group_slug: str
+) -> HttpResponse:
     network, access = network_access(request, network_slug)
     group = _group(network, group_slug)
     access.require(access.can_log_activity(group))
@@ -400,7 +410,9 @@ def activity_create(request: HttpRequest, network_slug: str, group_slug: str) ->
 
 @login_required
 @require_GET
-def activity_detail(request: HttpRequest, network_slug: str, activity_id: int) -> HttpResponse:
+def activity_detail(
+    request: AuthenticatedRequest, network_slug: str, activity_id: int
+) -> HttpResponse:
     """The activity's own page, which every link to an activity opens; to htmx, its card
     alone (what an inline edit form returns to on cancel)."""
     network, access = network_access(request, network_slug)
@@ -415,7 +427,7 @@ def activity_detail(request: HttpRequest, network_slug: str, activity_id: int) -
 
 @login_required
 @require_GET
-def activity_counts(request: HttpRequest, network_slug: str) -> HttpResponse:
+def activity_counts(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     """The activity form's "Counts toward" list for the kind chosen in its select."""
     network, _access = network_access(request, network_slug)
     prefix = request.GET.get("prefix", "")
@@ -434,7 +446,9 @@ def activity_counts(request: HttpRequest, network_slug: str) -> HttpResponse:
 
 
 @login_required
-def activity_edit(request: HttpRequest, network_slug: str, activity_id: int) -> HttpResponse:
+def activity_edit(
+    request: AuthenticatedRequest, network_slug: str, activity_id: int
+) -> HttpResponse:
     network, access = network_access(request, network_slug)
     activity = _activity(network, activity_id)
     access.require(access.can_edit_activity(activity))
@@ -466,7 +480,9 @@ def activity_edit(request: HttpRequest, network_slug: str, activity_id: int) -> 
 
 
 @login_required
-def activity_delete_view(request: HttpRequest, network_slug: str, activity_id: int) -> HttpResponse:
+def activity_delete_view(
+    request: AuthenticatedRequest, network_slug: str, activity_id: int
+) -> HttpResponse:
     network, access = network_access(request, network_slug)
     activity = _activity(network, activity_id)
     access.require(access.can_edit_activity(activity))
@@ -490,7 +506,7 @@ MEMBERS_PER_PAGE = 24
 
 
 @login_required
-def members(request: HttpRequest, network_slug: str) -> HttpResponse:
+def members(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     """The directory: who is in the network, what they know and which groups they are in."""
     network, access = network_access(request, network_slug)
     search = MemberSearchForm(request.GET or None)
@@ -535,7 +551,7 @@ def network_group_memberships(network: Network) -> QuerySet[GroupMembership]:
 
 
 @login_required
-def member(request: HttpRequest, network_slug: str, user_id: int) -> HttpResponse:
+def member(request: AuthenticatedRequest, network_slug: str, user_id: int) -> HttpResponse:
     network, access = network_access(request, network_slug)
     membership = get_object_or_404(
         Membership.objects.select_related("user"), network=network, user_id=user_id

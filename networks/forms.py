@@ -1,6 +1,6 @@
 import hashlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from axes.utils import reset as axes_reset
 from django import forms
@@ -26,7 +26,7 @@ class AcceptInvitationForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args: object, email: str, **kwargs: object) -> None:
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.email = email
 
@@ -34,7 +34,8 @@ class AcceptInvitationForm(forms.Form):
         return required_text(self.cleaned_data["name"], "Tell us your name.")
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", "The two passwords differ.")
@@ -163,7 +164,7 @@ class NetworkSettingsForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = _time_zone_choices()
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = _time_zone_choices()
 
     def clean_name(self) -> str:
         return required_text(self.cleaned_data["name"], "Give the network a name.")
@@ -181,7 +182,7 @@ class ThrottledPasswordResetForm(PasswordResetForm):
         cache.add(key, 0, timeout=60 * 60)
         if cache.incr(key) > settings.PASSWORD_RESET_MAILS_PER_HOUR:
             return iter(())
-        return super().get_users(email)
+        return iter(super().get_users(email))
 
 
 class UnlockingSetPasswordForm(SetPasswordForm):

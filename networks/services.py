@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -25,7 +26,7 @@ def invitation_create(
     email: str,
     role: str,
     invited_by: User,
-    group: object | None = None,
+    group: Any = None,  # a groups.PeerGroup: networks does not import groups
 ) -> tuple[Invitation, str]:
     """Create an invitation and mail its link once the transaction commits.
 

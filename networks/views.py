@@ -21,7 +21,8 @@ from networks.forms import (
     SoundBiteMoveForm,
     StatementForm,
 )
-from networks.models import Invitation, Membership, Network
+from networks.http import AuthenticatedRequest, HtmxHttpRequest
+from networks.models import Invitation, Membership, Network, User
 from networks.policy import Access, network_access, visible_networks
 from networks.services import (
     InvitationError,
@@ -38,7 +39,7 @@ from networks.services import (
 
 
 @login_required
-def home_redirect(request: HttpRequest) -> HttpResponse:
+def home_redirect(request: AuthenticatedRequest) -> HttpResponse:
     """After sign-in: straight to the only network, or a choice among several."""
     networks = list(visible_networks(request.user)[:2])
     if len(networks) == 1:
@@ -74,7 +75,7 @@ def mission_context(network: Network, access: Access) -> dict[str, Any]:
 
 
 @login_required
-def mission_edit(request: HttpRequest, network_slug: str) -> HttpResponse:
+def mission_edit(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     access.require(access.can_edit_network)
     if request.method == "POST":
@@ -100,7 +101,10 @@ def mission_edit(request: HttpRequest, network_slug: str) -> HttpResponse:
 
 
 def _sound_bites_response(
-    request: HttpRequest, network: Network, access: Access, form: SoundBiteForm | None = None
+    request: AuthenticatedRequest,
+    network: Network,
+    access: Access,
+    form: SoundBiteForm | None = None,
 ) -> HttpResponse:
     context = {
         **mission_context(network, access),
@@ -111,12 +115,13 @@ def _sound_bites_response(
 
 
 @login_required
-def sound_bites(request: HttpRequest, network_slug: str) -> HttpResponse:
+def sound_bites(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     """Organisers add, reorder and remove sound bites; the page works with or without htmx."""
     network, access = network_access(request, network_slug)
     access.require(access.can_edit_network)
     if request.method == "POST":
-        form = SoundBiteForm(request.POST, network=network)
+        form: SoundBiteForm | None = SoundBiteForm(request.POST, network=network)
+        assert form is not None
         if form.is_valid():
             sound_bite_add(network=network, text=form.cleaned_data["text"])
             if not request.htmx:
@@ -131,7 +136,9 @@ def sound_bites(request: HttpRequest, network_slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def sound_bite_move_view(request: HttpRequest, network_slug: str, bite_id: int) -> HttpResponse:
+def sound_bite_move_view(
+    request: AuthenticatedRequest, network_slug: str, bite_id: int
+) -> HttpResponse:
     network, access = network_access(request, network_slug)
     # Look up first: another network's bite answers 404 whatever the person's role.
     bite = get_object_or_404(network.sound_bites, pk=bite_id)
@@ -148,7 +155,9 @@ def sound_bite_move_view(request: HttpRequest, network_slug: str, bite_id: int) 
 
 @login_required
 @require_POST
-def sound_bite_delete_view(request: HttpRequest, network_slug: str, bite_id: int) -> HttpResponse:
+def sound_bite_delete_view(
+    request: AuthenticatedRequest, network_slug: str, bite_id: int
+) -> HttpResponse:
     network, access = network_access(request, network_slug)
     # Look up first: another network's bite answers 404 whatever the person's role.
     bite = get_object_or_404(network.sound_bites, pk=bite_id)
@@ -161,7 +170,7 @@ def sound_bite_delete_view(request: HttpRequest, network_slug: str, bite_id: int
 
 
 @login_required
-def network_settings(request: HttpRequest, network_slug: str) -> HttpResponse:
+def network_settings(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     access.require(access.can_edit_network)
     initial = {
@@ -193,7 +202,7 @@ INVITATIONS_PER_PAGE = 25
 
 
 @login_required
-def invitations(request: HttpRequest, network_slug: str) -> HttpResponse:
+def invitations(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     access.require(access.can_invite_to_network)
     form = InvitationForm(request.POST or None, network=network)
@@ -222,7 +231,7 @@ def invitations(request: HttpRequest, network_slug: str) -> HttpResponse:
 
 
 def _invitation_for(
-    request: HttpRequest, network_slug: str, invitation_id: int
+    request: AuthenticatedRequest, network_slug: str, invitation_id: int
 ) -> tuple[Network, Invitation]:
     network, access = network_access(request, network_slug)
     # Look up first: another network's invitation answers 404 whatever the person's role.
@@ -234,7 +243,7 @@ def _invitation_for(
 @login_required
 @require_POST
 def invitation_revoke_view(
-    request: HttpRequest, network_slug: str, invitation_id: int
+    request: AuthenticatedRequest, network_slug: str, invitation_id: int
 ) -> HttpResponse:
     network, invitation = _invitation_for(request, network_slug, invitation_id)
     if invitation.is_usable:
@@ -248,7 +257,7 @@ def invitation_revoke_view(
 @login_required
 @require_POST
 def invitation_resend_view(
-    request: HttpRequest, network_slug: str, invitation_id: int
+    request: AuthenticatedRequest, network_slug: str, invitation_id: int
 ) -> HttpResponse:
     network, invitation = _invitation_for(request, network_slug, invitation_id)
     if invitation.state == "accepted":
@@ -259,7 +268,7 @@ def invitation_resend_view(
     return redirect("networks:invitations", network_slug=network.slug)
 
 
-def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
+def invitation_accept_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
     invitation = Invitation.find_by_token(token)
     if invitation is None or not invitation.is_usable:
         reason = "This invitation link is not valid."
@@ -271,8 +280,8 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             }[invitation.state]
         return render(request, "networks/invitation_invalid.html", {"reason": reason}, status=410)
 
-    signed_in = request.user.is_authenticated
-    if signed_in and not invitation.is_for(request.user):
+    user = request.user if isinstance(request.user, User) else None
+    if user is not None and not invitation.is_for(user):
         # Someone else's invitation: say so, grant nothing, offer to switch accounts.
         return render(
             request,
@@ -280,11 +289,11 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             {"invitation": invitation, "path": request.get_full_path()},
             status=403 if request.method == "POST" else 200,
         )
-    form = None if signed_in else AcceptInvitationForm(request.POST or None, email=invitation.email)
-    if request.method == "POST" and (signed_in or form.is_valid()):
+    form = None if user else AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and (form is None or form.is_valid()):
         try:
-            if signed_in:
-                user = invitation_accept(token=token, user=request.user)
+            if form is None:
+                user = invitation_accept(token=token, user=user)
             else:
                 user = invitation_accept(
                     token=token,
@@ -329,7 +338,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
-def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def permission_denied(request: HtmxHttpRequest, exception: Exception | None = None) -> HttpResponse:
     """The 403 page (config.urls.handler403), with the network's menu when the URL names a
     network this person may see, so that they can go on from where they were refused."""
     match = request.resolver_match

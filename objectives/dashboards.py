@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncMonth
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -26,6 +26,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from groups.models import Activity, GroupMembership, PeerGroup
+from networks.http import AuthenticatedRequest
 from networks.models import Invitation, Membership, Network, User
 from networks.policy import network_access
 from objectives import figures
@@ -205,7 +206,7 @@ def _cached_dashboard(network: Network) -> dict[str, Any]:
 
 
 @login_required
-def network_dashboard(request: HttpRequest, network_slug: str) -> HttpResponse:
+def network_dashboard(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     today = network.today()
     context = {"network": network, "access": access, "today": today, **_cached_dashboard(network)}
@@ -279,7 +280,9 @@ def group_dashboard_data(network: Network, group: PeerGroup, today: dt.date) -> 
 
 
 @login_required
-def group_dashboard(request: HttpRequest, network_slug: str, group_slug: str) -> HttpResponse:
+def group_dashboard(
+    request: AuthenticatedRequest, network_slug: str, group_slug: str
+) -> HttpResponse:
     network, access = network_access(request, network_slug)
     group = get_object_or_404(PeerGroup, network=network, slug=group_slug)
     group.network = network
@@ -338,7 +341,7 @@ def my_contribution_data(network: Network, user: User, today: dt.date) -> dict[s
 
 
 @login_required
-def my_contribution(request: HttpRequest, network_slug: str) -> HttpResponse:
+def my_contribution(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     context = {
         "network": network,
@@ -416,7 +419,7 @@ def console_panels(network: Network, groups: list[PeerGroup], today: dt.date) ->
 
 
 @login_required
-def gardener_console(request: HttpRequest, network_slug: str) -> HttpResponse:
+def gardener_console(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     access.require(access.can_use_console)
     today = network.today()
@@ -549,7 +552,7 @@ def network_value_data(network: Network, today: dt.date) -> dict[str, Any]:
 
 
 @login_required
-def network_value(request: HttpRequest, network_slug: str) -> HttpResponse:
+def network_value(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     context = {
         "network": network,

@@ -1,6 +1,6 @@
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -57,13 +57,14 @@ class ObjectiveForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Radio buttons need no "---------" choice: the term is always one of the two.
-        self.fields["term"].choices = Objective.Term.choices
+        cast(forms.ChoiceField, self.fields["term"]).choices = Objective.Term.choices
 
     def clean_title(self) -> str:
         return required_text(self.cleaned_data["title"], "Give the objective a title.")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         starts_on, due_on = data.get("starts_on"), data.get("due_on")
         network = self.instance.network
         if starts_on:
@@ -119,7 +120,8 @@ class MeasureForm(forms.ModelForm):
         return required_text(self.cleaned_data["name"], "Name the measure.")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.instance.pk is None and self.instance.objective.archived_at is not None:
             self.add_error(None, "This objective is archived: restore it before adding measures.")
         baseline, target = data.get("baseline"), data.get("target")
@@ -181,7 +183,7 @@ class CheckInForm(forms.ModelForm):
         kwargs.setdefault("initial", {}).setdefault("recorded_on", today)
         super().__init__(*args, **kwargs)
         self.today = today
-        group = self.fields["group"]
+        group = cast(forms.ModelChoiceField, self.fields["group"])
         group.queryset = groups
         if network_wide:
             group.empty_label = "The whole network"

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -333,7 +334,7 @@ def _deliver_on_commit(report_ids: list[int]) -> None:
     from objectives.tasks import deliver_report
 
     for report_id in report_ids:
-        transaction.on_commit(lambda pk=report_id: deliver_report.delay(pk), robust=True)
+        transaction.on_commit(partial(deliver_report.delay, report_id), robust=True)
 
 
 @transaction.atomic
@@ -500,7 +501,7 @@ def report_deliveries_create(*, report: ProgressReport) -> list[int]:
     now = timezone.now()
     rows = []
     for user_id, preference in _recipients(report):
-        channel = CHANNELS.get(preference or Membership.Delivery.EVERY)
+        channel = CHANNELS[Membership.Delivery(preference or Membership.Delivery.EVERY)]
         in_app = channel == ReportDelivery.Channel.IN_APP
         rows.append(
             ReportDelivery(

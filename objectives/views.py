@@ -6,13 +6,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F, Model, Window
+from django.db.models import Field as DjangoField
 from django.db.models.functions import RowNumber
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groups.models import Activity, PeerGroup
+from networks.http import AuthenticatedRequest
 from networks.models import Membership, Network
 from networks.policy import Access, network_access
 from networks.views import mission_context
@@ -25,7 +27,7 @@ from objectives.services import delivery_mark_read, delivery_resend, report_disp
 
 
 @login_required
-def network_home(request: HttpRequest, network_slug: str) -> HttpResponse:
+def network_home(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     """The network's front page. It lives here, not in networks, because it shows
     objectives and groups, and networks imports from no other app."""
     network, access = network_access(request, network_slug)
@@ -51,7 +53,7 @@ def _objective(network: Network, pk: int) -> Objective:
 
 
 @login_required
-def objective_list(request: HttpRequest, network_slug: str) -> HttpResponse:
+def objective_list(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     show_archived = request.GET.get("archived") == "1"
     context: dict[str, Any] = {
@@ -72,7 +74,7 @@ def objective_list(request: HttpRequest, network_slug: str) -> HttpResponse:
 
 
 @login_required
-def objective_create(request: HttpRequest, network_slug: str) -> HttpResponse:
+def objective_create(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     access.require(access.can_manage_objectives)
     today = network.today()
@@ -95,7 +97,9 @@ def objective_create(request: HttpRequest, network_slug: str) -> HttpResponse:
 
 
 @login_required
-def objective_edit(request: HttpRequest, network_slug: str, objective_id: int) -> HttpResponse:
+def objective_edit(
+    request: AuthenticatedRequest, network_slug: str, objective_id: int
+) -> HttpResponse:
     network, access = network_access(request, network_slug)
     objective = _objective(network, objective_id)
     access.require(access.can_manage_objectives)
@@ -113,7 +117,9 @@ def objective_edit(request: HttpRequest, network_slug: str, objective_id: int) -
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def objective_archive(request: HttpRequest, network_slug: str, objective_id: int) -> HttpResponse:
+def objective_archive(
+    request: AuthenticatedRequest, network_slug: str, objective_id: int
+) -> HttpResponse:
     """Archive (or, with restore=1, bring back) an objective; archived ones leave the
     home page and reports but keep their history. GET asks first, so a stray click on
     "Archive" archives nothing, with or without JavaScript."""
@@ -242,7 +248,9 @@ def _summary_context(network: Network, access: Access, objective: Objective) -> 
 
 
 @login_required
-def objective_detail(request: HttpRequest, network_slug: str, objective_id: int) -> HttpResponse:
+def objective_detail(
+    request: AuthenticatedRequest, network_slug: str, objective_id: int
+) -> HttpResponse:
     network, access = network_access(request, network_slug)
     objective = _objective(network, objective_id)
     context = {
@@ -260,7 +268,9 @@ def objective_detail(request: HttpRequest, network_slug: str, objective_id: int)
 
 
 @login_required
-def measure_create(request: HttpRequest, network_slug: str, objective_id: int) -> HttpResponse:
+def measure_create(
+    request: AuthenticatedRequest, network_slug: str, objective_id: int
+) -> HttpResponse:
     network, access = network_access(request, network_slug)
     objective = _objective(network, objective_id)
     access.require(access.can_manage_objectives)
@@ -293,7 +303,7 @@ def _measure(network: Network, pk: int) -> Measure:
 
 
 @login_required
-def measure_edit(request: HttpRequest, network_slug: str, measure_id: int) -> HttpResponse:
+def measure_edit(request: AuthenticatedRequest, network_slug: str, measure_id: int) -> HttpResponse:
     network, access = network_access(request, network_slug)
     measure = _measure(network, measure_id)
     access.require(access.can_manage_objectives)
@@ -319,7 +329,9 @@ def measure_edit(request: HttpRequest, network_slug: str, measure_id: int) -> Ht
 
 
 @login_required
-def checkin_create(request: HttpRequest, network_slug: str, measure_id: int) -> HttpResponse:
+def checkin_create(
+    request: AuthenticatedRequest, network_slug: str, measure_id: int
+) -> HttpResponse:
     """Record a manual reading. Under htmx the measure's card is swapped in place, with the
     form open while it has errors; without JavaScript it is an ordinary form page."""
     network, access = network_access(request, network_slug)
@@ -368,7 +380,7 @@ CHECK_INS_PER_PAGE = 25
 
 
 @login_required
-def checkin_list(request: HttpRequest, network_slug: str, measure_id: int) -> HttpResponse:
+def checkin_list(request: AuthenticatedRequest, network_slug: str, measure_id: int) -> HttpResponse:
     """Every reading of a manual measure, newest first."""
     network, access = network_access(request, network_slug)
     measure = _measure(network, measure_id)
@@ -402,10 +414,17 @@ MEASURE_FIELDS = ["name", "unit", "baseline", "target", "direction", "source", "
 HISTORY_LIMIT = 40
 
 
+def _verbose_name(model: type[Model], field: str) -> str:
+    model_field = model._meta.get_field(field)
+    assert isinstance(model_field, DjangoField)
+    return str(model_field.verbose_name)
+
+
 def _show(model: type[Model], field: str, value: Any) -> str:
     if value in (None, "", []):
         return "—"
     model_field = model._meta.get_field(field)
+    assert isinstance(model_field, DjangoField)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if field == "activity_kinds":
@@ -445,7 +464,7 @@ def _entries(
         # diff_against sorts by field name; show them in the form's order instead.
         changes = [
             (
-                str(model._meta.get_field(change.field).verbose_name),
+                str(_verbose_name(model, change.field)),
                 _show(model, change.field, change.old),
                 _show(model, change.field, change.new),
             )
@@ -480,7 +499,7 @@ REPORTS_PER_PAGE = 25
 
 
 @login_required
-def report_list(request: HttpRequest, network_slug: str) -> HttpResponse:
+def report_list(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     reports = (
         access.visible_reports(ProgressReport.objects.filter(network=network))
@@ -505,7 +524,7 @@ def report_list(request: HttpRequest, network_slug: str) -> HttpResponse:
 
 
 @login_required
-def report_detail(request: HttpRequest, network_slug: str, report_id: int) -> HttpResponse:
+def report_detail(request: AuthenticatedRequest, network_slug: str, report_id: int) -> HttpResponse:
     network, access = network_access(request, network_slug)
     report = get_object_or_404(
         ProgressReport.objects.filter(network=network).select_related("group"), pk=report_id
@@ -522,7 +541,7 @@ def report_detail(request: HttpRequest, network_slug: str, report_id: int) -> Ht
 
 
 @login_required
-def report_preferences(request: HttpRequest, network_slug: str) -> HttpResponse:
+def report_preferences(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     access.require(access.can_choose_report_delivery)
     membership = Membership.objects.filter(user=request.user, network=network).first()
@@ -553,7 +572,9 @@ def _failed_mails(network: Network) -> list[ReportDelivery]:
 
 @login_required
 @require_POST
-def delivery_resend_view(request: HttpRequest, network_slug: str, delivery_id: int) -> HttpResponse:
+def delivery_resend_view(
+    request: AuthenticatedRequest, network_slug: str, delivery_id: int
+) -> HttpResponse:
     """Send a report mail that failed for good once more, with a fresh set of retries."""
     network, access = network_access(request, network_slug)
     delivery = get_object_or_404(

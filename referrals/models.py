@@ -1,4 +1,5 @@
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -7,6 +8,9 @@ from django.utils import timezone
 
 from groups.models import PeerGroup
 from networks.models import Network
+
+if TYPE_CHECKING:
+    from networks.models import User
 
 
 class Client(models.Model):
@@ -113,7 +117,9 @@ class Referral(models.Model):
     def __str__(self) -> str:
         return f"{self.client} → {self.receiver} ({self.get_status_display()})"
 
-    def change_status(self, to: str, *, by: object, on: date | None = None) -> "StatusChange":
+    def change_status(
+        self, to: str, *, by: "User | None", on: date | None = None
+    ) -> "StatusChange":
         """Move to a new status, stamping served/closed days and recording the change."""
         on = on or timezone.localdate()
         change = StatusChange(referral=self, from_status=self.status, to_status=to, changed_by=by)

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -80,16 +80,16 @@ def write_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable
                     copy.write_row(row)
                     written += 1
         return written
-    attnames = [model._meta.get_field(c).attname if c != "id" else "id" for c in columns]
+    attnames = [c if c == "id" else model._meta.get_field(c).attname for c in columns]  # type: ignore[union-attr]
     batch: list[models.Model] = []
     for row in rows:
         batch.append(model(**dict(zip(attnames, row, strict=True))))
         if len(batch) >= BATCH:
-            model.objects.bulk_create(batch, batch_size=BATCH)
+            model._default_manager.bulk_create(batch, batch_size=BATCH)
             written += len(batch)
             batch = []
     if batch:
-        model.objects.bulk_create(batch, batch_size=BATCH)
+        model._default_manager.bulk_create(batch, batch_size=BATCH)
         written += len(batch)
     return written
 
@@ -273,7 +273,9 @@ class Command(BaseCommand):
             due_on=self.end + dt.timedelta(days=90),
         )
 
-        def measure(objective: Objective, name: str, source: str, target: float, **kw: Any):
+        def measure(
+            objective: Objective, name: str, source: str, target: float, **kw: Any
+        ) -> Measure:
             return Measure.objects.create(
                 objective=objective,
                 name=name,
@@ -323,7 +325,7 @@ class Command(BaseCommand):
         reach_id, hours_id = self.m_reach.id, self.m_hours.id
         days = [self.start + dt.timedelta(days=d) for d in range(span)]
 
-        def rows():
+        def rows() -> Iterator[tuple[Any, ...]]:
             for n in range(count):
                 aid = first + n
                 gid = group_ids[n % len(group_ids)] if n < len(group_ids) else rng.choice(group_ids)
@@ -393,7 +395,7 @@ class Command(BaseCommand):
             if status in ("served", "closed"):
                 served = min(made + dt.timedelta(days=rng.randrange(1, 60)), last_day)
                 rating = rng.choice((None, 3, 4, 4, 5, 5))
-            if status == "closed":
+            if status == "closed" and served is not None:
                 closed = min(served + dt.timedelta(days=rng.randrange(0, 30)), last_day)
                 value = Decimal(rng.randrange(500, 20_000))
             if status in ("made", "accepted", "in_progress"):
