@@ -259,7 +259,7 @@ def group_dashboard_data(network: Network, group: PeerGroup, today: dt.date) -> 
     activity = figures.activity_figures(
         network, group_ids=[group.pk], start=months[0], end=end
     ).get(group.pk, figures.ActivityFigures())
-    kinds = activity.by_kind or []
+    kinds = activity.by_kind
     referrals = figures.referral_totals(Referral.objects.filter(group=group))
     return {
         "measure_charts": group_measure_charts(group, measures, months, end),

@@ -36,7 +36,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -541,11 +541,7 @@ class KindCount:
 class ActivityFigures:
     total: int = 0
     people_reached: int = 0
-    by_kind: list[KindCount] | None = None
-
-    def __post_init__(self) -> None:
-        if self.by_kind is None:
-            self.by_kind = []
+    by_kind: list[KindCount] = field(default_factory=list)
 
 
 KIND_LABELS = dict(Activity.Kind.choices)
@@ -570,7 +566,6 @@ def activity_figures(
         reached = r["reached"] or 0
         figures.total += r["count"]
         figures.people_reached += reached
-        assert figures.by_kind is not None
         figures.by_kind.append(
             KindCount(r["kind"], KIND_LABELS.get(r["kind"], r["kind"]), r["count"], reached)
         )

@@ -177,7 +177,7 @@ def _activity_figures(
                     "count": k.count,
                     "people_reached": k.people_reached,
                 }
-                for k in f.by_kind or []
+                for k in f.by_kind
             ],
         }
         for group_id, f in found.items()
