@@ -8,7 +8,7 @@ everywhere.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # Units written before the figure, with no space: "£49,000".
 CURRENCY_SYMBOLS = frozenset({"£", "$", "€", "¥", "₹", "₦", "R", "kr", "CHF", "A$", "C$"})
@@ -27,9 +27,11 @@ def _decimal(value: object) -> Decimal | None:
 def number(value: object, places: int = 2) -> str:
     """12 -> '12', 49000 -> '49,000', 12.5 -> '12.5', 1750.256 -> '1,750.26'; None -> '—'."""
     amount = _decimal(value)
-    if amount is None:
+    if amount is None or not amount.is_finite():
         return MISSING
-    amount = round(amount, places)
+    amount = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if amount == 0:
+        amount = abs(amount)  # no "-0"
     if amount == amount.to_integral_value():
         return f"{amount:,.0f}"
     return f"{amount:,.{places}f}".rstrip("0").rstrip(".")
@@ -46,7 +48,8 @@ def quantity(value: object, unit: str = "") -> str:
     if text == MISSING or not unit:
         return text
     if is_currency(unit):
-        return f"-{unit}{text[1:]}" if text.startswith("-") else f"{unit}{text}"
+        symbol = f"{unit} " if unit.isalpha() else unit  # "CHF 49,000", "£49,000"
+        return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
     if unit == "%":
         return f"{text}%"
     return f"{text} {unit}"
@@ -56,7 +59,9 @@ def percent(fraction: float | Decimal | None) -> str:
     """0.55 -> '55%'. Takes a fraction, so no caller multiplies by 100 itself."""
     if fraction is None:
         return MISSING
-    return f"{round(float(fraction) * 100)}%"
+    # Halves round up, the same on every page, mail and report.
+    whole = (Decimal(str(fraction)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{whole}%"
 
 
 def day(value: dt.date | None) -> str:

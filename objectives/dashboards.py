@@ -9,6 +9,7 @@ cached for a few minutes per network and day; the page says when they were compu
 
 import datetime as dt
 import math
+import time
 from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
@@ -164,17 +165,14 @@ def _version_key(network_id: int) -> str:
 def _dashboard_cache_key(network_id: int) -> str:
     # Keyed by the network's figures version: a refresh that began before a write stores
     # its (stale) result under the old version, where nobody reads it.
-    version = cache.get_or_set(_version_key(network_id), 0, None)
+    version = cache.get_or_set(_version_key(network_id), time.time_ns, None)
     return f"grove:dashboard:{network_id}:{version}"
 
 
 def forget_network_dashboard(network_id: int) -> None:
     """Called after every write that changes a figure (objectives.signals), so the next
-    visitor sees it."""
-    try:
-        cache.incr(_version_key(network_id))
-    except ValueError:  # no version yet (or evicted): any new value retires the old keys
-        cache.set(_version_key(network_id), 1, None)
+    visitor sees it. A version never repeats, even if the cache evicted the old one."""
+    cache.set(_version_key(network_id), time.time_ns(), None)
 
 
 def refresh_network_dashboard(network: Network) -> dict[str, Any]:
@@ -223,6 +221,9 @@ def group_measure_charts(
     parts = figures.group_parts_by_period(
         measures, group_id=group.pk, start=months[0], end=end, period="month"
     )
+    manual = [m for m in measures if m.source == Source.MANUAL]
+    # A reading stands until the next one, however old: the same part the objective page shows.
+    readings = figures.measure_values_by_group(manual, end=end, group_id=group.pk) if manual else {}
     labels = [_label(m) for m in months]
     charts = []
     for index, measure in enumerate(measures):
@@ -230,8 +231,7 @@ def group_measure_charts(
         is_reading = measure.source == Source.MANUAL
         total: Decimal | None
         if is_reading:
-            # Readings, not amounts: the latest one stands.
-            total = next((v for v in reversed(values) if v is not None), None)
+            total = readings.get((measure.pk, group.pk))
         else:
             total = sum((v for v in values if v is not None), Decimal(0))
         unit = f" ({measure.unit})" if measure.unit else ""

@@ -16,7 +16,9 @@ The rules, stated once:
 - Counted sources (activities of some kinds, referrals) count from the objective's start
   day: the baseline is where the network stood when the objective began. Sums of
   contributions count every contribution linked to the measure, since each was linked on
-  purpose. Manual measures take the latest reading (a group's part: its latest reading).
+  purpose. Manual measures take the latest network-wide reading (only organisers record
+  those; the baseline until the first); a group's part is the group's own latest reading,
+  which never becomes the network's figure.
 - Progress = (value − baseline) / (target − baseline), kept raw (negative when worse than
   the baseline, above 1 past the target) and clamped to 0–100% only for display.
 - Expected progress = the share of the objective's time gone.
@@ -113,6 +115,11 @@ class MeasureProgress:
     status: str  # "on_track" | "at_risk" | "off_track"
 
     @property
+    def shown(self) -> float:
+        """The progress shown: clamped to 0..1 (the `percent` filter writes it)."""
+        return clamp(self.progress)
+
+    @property
     def display_percent(self) -> float:
         return clamp(self.progress) * 100
 
@@ -144,6 +151,10 @@ class ObjectiveProgress:
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def shown(self) -> float:
+        return clamp(self.progress)
 
     @property
     def on_track_count(self) -> int:
@@ -253,13 +264,18 @@ def measure_values(
 
 
 def measure_values_by_group(
-    measures: Iterable[Measure], *, start: dt.date | None = None, end: dt.date
+    measures: Iterable[Measure],
+    *,
+    start: dt.date | None = None,
+    end: dt.date,
+    group_id: int | None = None,
 ) -> dict[tuple[int, int], Decimal]:
     """(measure id, group id) -> that group's part; pairs with nothing are left out.
 
     For manual measures a group's part is the latest reading recorded for that group.
+    With `group_id`, only that group's parts.
     """
-    return _values(_with_objectives(measures), start=start, end=end, by="group")
+    return _values(_with_objectives(measures), start=start, end=end, by="group", group_id=group_id)
 
 
 def group_parts_by_period(
@@ -503,12 +519,14 @@ def _manual(
 ) -> dict[tuple[int, Any], Decimal]:
     """The latest reading per measure (and group or period): a window, not a loop.
 
-    A group's part is its own latest reading; the network's value is the latest reading of
-    any kind (an organiser's network-wide reading or a group's).
+    A group's part is its own latest reading; the network's value is the latest
+    network-wide reading (no group), so a group's reading never replaces it.
     """
     qs = CheckIn.objects.filter(measure_id__in=[m.pk for m in measures]).in_period(start, end)
     if group_id is not None:
         qs = qs.filter(group_id=group_id)
+    elif by != "group":
+        qs = qs.filter(group__isnull=True)
     partition: list[Any] = [F("measure_id")]
     if by == "group":
         qs = qs.filter(group__isnull=False).annotate(key=F("group_id"))

@@ -656,7 +656,7 @@ def delivery_send(*, delivery_id: int) -> bool:
     report = delivery.report
     context = {
         "report": report,
-        "data": report_display(report.data),
+        "data": report_display(report.data, currency=report.network.currency),
         "user": delivery.user,
         "url": report_url(report),
     }

@@ -15,7 +15,7 @@ Version history:
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypedDict, cast, overload
 
 from objectives.figures import STATUS_LABELS, clamp
@@ -161,7 +161,10 @@ def upgrade(data: dict[str, Any]) -> Snapshot:
 
 
 def _percent(x: float | None) -> int | None:
-    return None if x is None else round(clamp(x) * 100)
+    """Whole percent for the bars, rounded as formatting.percent rounds."""
+    if x is None:
+        return None
+    return int((Decimal(str(clamp(x))) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _trend(direction: str, change: Decimal | None) -> dict[str, Any]:
@@ -172,10 +175,22 @@ def _trend(direction: str, change: Decimal | None) -> dict[str, Any]:
     return {"arrow": arrow, "trend": "none" if not change else "better" if better else "worse"}
 
 
-def display(data: dict[str, Any]) -> dict[str, Any]:
+OLD_RULE_NOTE = (
+    "Written under the earlier rule: an objective's badge was its worst measure's status and "
+    "its progress the plain average of its measures."
+)
+
+
+def display(data: dict[str, Any], *, currency: str = "") -> dict[str, Any]:
     """A stored snapshot with what pages and mails show besides its figures: percents for
-    the bars, status labels, change arrows, the period's label."""
+    the bars, status labels, change arrows. `currency` stands in for a snapshot written
+    before reports kept the network's currency."""
+    stored_version = data.get("version", 1)
     snapshot = upgrade(data)
+    if not snapshot["network"].get("currency"):
+        snapshot = cast(
+            Snapshot, dict(snapshot) | {"network": snapshot["network"] | {"currency": currency}}
+        )
     objectives = []
     for o in snapshot["objectives"]:
         measures = [
@@ -197,9 +212,12 @@ def display(data: dict[str, Any]) -> dict[str, Any]:
                 "percent": _percent(o["progress"]),
                 "expected_percent": _percent(o["expected"]),
                 "shown": clamp(o["progress"]),
-                "status_label": STATUS_LABELS[o["status"]],
+                "status_label": STATUS_LABELS[o["status"]] if measures else "No measures yet",
                 "summary": f"{o['on_track']} of {total} measure{'s' if total != 1 else ''} "
                 "on track",
             }
         )
-    return dict(snapshot) | {"objectives": objectives}
+    return dict(snapshot) | {
+        "objectives": objectives,
+        "rule_note": OLD_RULE_NOTE if stored_version < 2 else "",
+    }

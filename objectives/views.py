@@ -535,7 +535,7 @@ def report_detail(request: AuthenticatedRequest, network_slug: str, report_id: i
         "network": network,
         "access": access,
         "report": report,
-        "data": report_display(report.data),
+        "data": report_display(report.data, currency=network.currency),
     }
     return render(request, "objectives/report.html", context)
 

@@ -40,3 +40,17 @@ def test_templates_have_the_filters_without_loading_them():
         Context({"v": 49000, "f": 0.55, "d": "2026-10-01"})
     )
     assert rendered == "£49,000 55% 1 Oct 2026"
+
+
+def test_percent_rounds_halves_up_like_every_page():
+    assert percent(0.625) == "63%"
+    assert percent(0.125) == "13%"
+
+
+def test_no_negative_zero_and_no_nan():
+    assert quantity(Decimal("-0.001"), "£") == "£0"
+    assert number(Decimal("NaN")) == "—"
+
+
+def test_letter_currencies_take_a_space():
+    assert quantity(49000, "CHF") == "CHF 49,000"

@@ -54,6 +54,7 @@ def measures(world, period):
     made[Source.REFERRALS_CLOSED_VALUE].unit = "£"
     made[Source.REFERRALS_CLOSED_VALUE].save()
     CheckInFactory(measure=made[Source.MANUAL], group=world.group, value=D("40"), recorded_on=day)
+    CheckInFactory(measure=made[Source.MANUAL], value=D("55"), recorded_on=day)  # network-wide
     made[Source.ACTIVITY_COUNT].activity_kinds = ["course_taught"]
     made[Source.ACTIVITY_COUNT].save()
     for reached in (5, 6, 7):
@@ -107,7 +108,8 @@ def test_every_view_of_a_measure_agrees(world, as_user, period, measures, source
     value = figures.measure_values([measure], end=period.end)[measure.pk]
     part = figures.measure_values_by_group([measure], start=period.start, end=period.end)
     assert part[(measure.pk, world.group.pk)] == expected
-    assert value == expected
+    # A manual measure's network figure is the network-wide reading, not the group's.
+    assert value == (D("55") if source == Source.MANUAL else expected)
     # the stored report
     stored = _report_measure(world, period, measure)
     assert D(stored["value"]) == value

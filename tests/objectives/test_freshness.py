@@ -117,3 +117,32 @@ def test_objective_page_shows_its_headline_once(world, as_user, objective):
     MeasureFactory(objective=objective)
     response = as_user(world.member).get(objective.get_absolute_url())
     assert response.content.decode().count('id="objective-summary"') == 1
+
+
+def test_dashboard_follows_a_change_of_tolerance(world, as_user, objective, committed):
+    MeasureFactory(objective=objective)
+    first = as_user(world.member).get(_url("objectives:dashboard", world)).context["computed_at"]
+    with committed(execute=True):
+        world.network.tolerance = Decimal("0.3")
+        world.network.save()
+    again = as_user(world.member).get(_url("objectives:dashboard", world)).context["computed_at"]
+    assert again != first
+
+
+def test_dashboard_follows_a_contribution_edited_on_its_own(world, as_user, objective, committed):
+    from tests.factories import ContributionFactory
+
+    measure = MeasureFactory(objective=objective, unit="", source=Measure.Source.ACTIVITY_SUM)
+    activity = ActivityFactory(group=world.group, led_by=world.member)
+    contribution = ContributionFactory(activity=activity, measure=measure, amount=Decimal("2"))
+    assert "<td>2</td>" in _dashboard(world, as_user)
+    with committed(execute=True):
+        contribution.amount = Decimal("7")
+        contribution.save()
+    assert "<td>7</td>" in _dashboard(world, as_user)
+
+
+def test_dashboard_shows_an_objective_without_measures_without_a_badge(world, as_user, objective):
+    body = _dashboard(world, as_user)
+    assert "No measures yet." in body
+    assert "None" not in body.split('id="objectives-heading"')[1].split("</section>")[0]

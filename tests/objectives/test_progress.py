@@ -282,3 +282,17 @@ def test_closed_periods_since_a_day_are_capped(db):
     periods = closed_periods(monthly, since=on(2, 10), now=now)
     assert [p.start for p in periods] == [on(2), on(3), on(4), on(5)]
     assert len(closed_periods(monthly, since=dt.date(2020, 1, 1), now=now, limit=12)) == 12
+
+
+def test_a_groups_reading_never_replaces_the_networks_figure(net, groups):
+    m = measure(net, Measure.Source.MANUAL, baseline=D("3"), target=D("100"))
+    CheckInFactory(measure=m, value=D("41"), recorded_on=on(2))
+    CheckInFactory(measure=m, value=D("5"), recorded_on=on(3), group=groups[0])
+    assert measure_values([m], end=on(4)) == {m.pk: D("41")}
+    assert measure_values_by_group([m], end=on(4)) == {(m.pk, groups[0].pk): D("5")}
+
+
+def test_a_manual_measure_with_only_group_readings_stays_at_its_baseline(net, groups):
+    m = measure(net, Measure.Source.MANUAL, baseline=D("3"), target=D("100"))
+    CheckInFactory(measure=m, value=D("5"), recorded_on=on(3), group=groups[0])
+    assert measure_values([m], end=on(4)) == {m.pk: D("3")}

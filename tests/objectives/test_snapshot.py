@@ -53,3 +53,11 @@ def test_a_stored_version_1_report_renders(world, as_user):
     assert response.status_code == 200
     assert "1 Sep 2026 – 30 Sep 2026" in body  # the period by its first and last day
     assert "1 of 1 measure on track" in body
+
+
+def test_a_version_1_report_says_it_was_written_under_the_earlier_rule():
+    assert "earlier rule" in display(VERSION_1)["rule_note"]
+
+
+def test_a_version_1_report_takes_the_networks_currency():
+    assert display(VERSION_1, currency="€")["network"]["currency"] == "€"

@@ -394,13 +394,21 @@ class Command(BaseCommand):
                 recorded_by=organiser,
                 note="From the quarterly member survey.",
             )
+            # The network's figure is the organiser's; the gardener records the group's part.
+            CheckIn.objects.create(
+                measure=m_cost,
+                value=Decimal("8.8") - Decimal(26 - weeks_ago) / 10,
+                recorded_on=day,
+                recorded_by=organiser,
+                note="Median across the network, from new members' intake forms.",
+            )
             CheckIn.objects.create(
                 measure=m_cost,
                 value=Decimal("8.5") - Decimal(26 - weeks_ago) / 10,
                 recorded_on=day,
                 recorded_by=gardener,
                 group=groups[0],
-                note="Median from new members' intake forms.",
+                note="Median from the group's intake forms.",
             )
 
         members_of = {
