@@ -30,6 +30,8 @@ class Access:
     network_role: str | None
     # group id -> "gardener" | "member", for this network's groups only
     group_roles: dict[int, str] = field(default_factory=dict)
+    # this network's archived groups among them: gardening one no longer grants work
+    archived_group_ids: frozenset[int] = frozenset()
 
     @classmethod
     def load(cls, user: User | AnonymousUser, network: Network) -> "Access":
@@ -40,10 +42,14 @@ class Access:
             .values_list("role", flat=True)
             .first()
         )
-        groups = dict(
-            user.group_memberships.filter(group__network=network).values_list("group_id", "role")
+        rows = list(
+            user.group_memberships.filter(group__network=network).values_list(
+                "group_id", "role", "group__archived_at"
+            )
         )
-        return cls(user, network, user.is_superuser, role, groups)
+        groups = {group_id: group_role for group_id, group_role, _ in rows}
+        archived = frozenset(group_id for group_id, _, archived_at in rows if archived_at)
+        return cls(user, network, user.is_superuser, role, groups, archived)
 
     # network level
     @property
@@ -91,7 +97,13 @@ class Access:
 
     @property
     def gardened_group_ids(self) -> set[int]:
-        return {gid for gid, role in self.group_roles.items() if role == GARDENER}
+        """The active groups this person gardens (an archived group's gardener has no
+        console, check-ins or appointments left to make there)."""
+        return {
+            gid
+            for gid, role in self.group_roles.items()
+            if role == GARDENER and gid not in self.archived_group_ids
+        }
 
     @property
     def can_use_console(self) -> bool:

@@ -129,3 +129,14 @@ def test_rules_about_another_networks_group_are_all_false(world):
     for rule in ("can_edit_group", "can_manage_group", "can_log_activity", "can_see_group_reports"):
         table = rule_table(world, lambda a, rule=rule: getattr(a, rule)(elsewhere))
         assert not any(table.values()), rule
+
+
+def test_gardening_an_archived_group_grants_no_console_or_check_ins(world):
+    from django.utils import timezone
+
+    world.group.archived_at = timezone.now()
+    world.group.save()
+    measure = MeasureFactory(objective=ObjectiveFactory(network=world.network))
+    gardener = access(world, "gardener")
+    assert not gardener.can_use_console
+    assert not gardener.can_check_in(measure)
