@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "objectives",
     "referrals",
     "hub",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +158,8 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 PASSWORD_RESET_MAILS_PER_HOUR = 3  # per address; more requests send nothing
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", default=14, minimum=1)
+# A client's private feedback link works once, for this many days.
+FEEDBACK_LINK_MAX_AGE_DAYS = env_int("FEEDBACK_LINK_MAX_AGE_DAYS", default=14, minimum=1)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -204,6 +207,12 @@ CELERY_BEAT_SCHEDULE = {
     "schedule-due-reports": {
         "task": "objectives.tasks.schedule_due_reports",
         "schedule": 15 * 60,
+    },
+    "referral-reminders": {"task": "referrals.tasks.send_reminders", "schedule": 60 * 60},
+    "client-retention": {"task": "referrals.tasks.anonymise_clients", "schedule": 24 * 60 * 60},
+    "notification-digests": {
+        "task": "notifications.tasks.send_digests",
+        "schedule": 24 * 60 * 60,
     },
 }
 

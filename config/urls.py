@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from hub import referral_views
 from hub import urls as hub_urls
 from networks import views as network_views
 from networks.forms import ThrottledPasswordResetForm, UnlockingSetPasswordForm
@@ -29,13 +30,16 @@ urlpatterns = [
     path(
         "invitations/<str:token>/", network_views.invitation_accept_view, name="invitation_accept"
     ),
+    # The client's private feedback page: no sign-in, nothing of Grove around it.
+    path("feedback/<str:token>/", referral_views.feedback_public, name="referral_feedback"),
     path("healthz", network_views.healthz, name="healthz"),
     # The network home shows objectives and groups, so its view lives in objectives.
     path("n/<slug:network_slug>/", objective_views.network_home, name="network_home"),
     path("n/<slug:network_slug>/groups/", include(hub_urls.groups)),
     path("n/<slug:network_slug>/members/", include(hub_urls.members)),
     path("n/<slug:network_slug>/objectives/", include("objectives.urls")),
-    path("n/<slug:network_slug>/referrals/", include("referrals.urls")),
+    path("n/<slug:network_slug>/referrals/", include(hub_urls.referrals)),
+    path("n/<slug:network_slug>/notifications/", include("notifications.urls")),
     path("", include("networks.urls")),
 ]
 

@@ -62,6 +62,13 @@ class PeerGroup(models.Model):
         default=False,
         help_text="Members bring clients and stay with them, like a concierge, until served.",
     )
+    follow_up_days = models.PositiveSmallIntegerField(
+        "follow-up interval (days)",
+        default=7,
+        db_default=7,
+        help_text="A referral with no touchpoint for this long is overdue: its concierge is "
+        "reminded, and after two intervals the gardener is told.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     archived_at = models.DateTimeField(null=True, blank=True)
 
@@ -72,6 +79,10 @@ class PeerGroup(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["network", "slug"], name="groups_peergroup_slug_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(follow_up_days__gte=1) & models.Q(follow_up_days__lte=90),
+                name="groups_peergroup_follow_up_days_range",
             ),
         ]
 

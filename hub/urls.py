@@ -1,12 +1,13 @@
 """hub's pages under the URL namespaces they are known by: groups:* for the group and
 activity pages (mounted at n/<network>/groups/) and members:* for the directory and
-profiles (mounted at n/<network>/members/). Each is a (patterns, namespace) pair that
+profiles (mounted at n/<network>/members/), and referrals:* for the referral pages (mounted at
+n/<network>/referrals/). Each is a (patterns, namespace) pair that
 config/urls.py includes.
 """
 
 from django.urls import path
 
-from hub import views
+from hub import referral_views, views
 
 group_patterns = [
     path("", views.group_list, name="list"),
@@ -41,5 +42,24 @@ member_patterns = [
     path("<id:user_id>/", views.member, name="detail"),
 ]
 
+referral_patterns = [
+    path("", referral_views.my_referrals, name="mine"),
+    path("privacy/", referral_views.privacy, name="privacy"),
+    path("clients/<id:client_id>/erase/", referral_views.client_erase_view, name="client_erase"),
+    path("g/<slug:group_slug>/", referral_views.board, name="board"),
+    path("g/<slug:group_slug>/new/", referral_views.referral_new, name="new"),
+    path("g/<slug:group_slug>/follow-up/", referral_views.follow_up_settings, name="follow_up"),
+    path("<id:referral_id>/", referral_views.referral_detail, name="detail"),
+    path("<id:referral_id>/move/", referral_views.referral_move_view, name="move"),
+    path("<id:referral_id>/touchpoints/", referral_views.touchpoint_create, name="touchpoint"),
+    path("<id:referral_id>/feedback/", referral_views.feedback_create, name="feedback"),
+    path(
+        "<id:referral_id>/feedback-link/", referral_views.feedback_link_view, name="feedback_link"
+    ),
+    path("<id:referral_id>/consent/", referral_views.consent_create, name="consent"),
+    path("<id:referral_id>/correct/", referral_views.referral_correct_view, name="correct"),
+]
+
 groups = (group_patterns, "groups")
 members = (member_patterns, "members")
+referrals = (referral_patterns, "referrals")

@@ -123,6 +123,12 @@ class Network(models.Model):
         default="£",
         help_text="Written before money figures, such as referrals' closed value: £49,000.",
     )
+    client_retention_months = models.PositiveSmallIntegerField(
+        default=24,
+        db_default=24,
+        help_text="Clients' personal details are anonymised this many months after their "
+        "last referral closes; the figures are kept.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["created_at"])
@@ -133,6 +139,10 @@ class Network(models.Model):
             models.CheckConstraint(
                 condition=Q(tolerance__gte=0) & Q(tolerance__lte=1),
                 name="networks_network_tolerance_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(client_retention_months__gte=1) & Q(client_retention_months__lte=120),
+                name="networks_network_client_retention_range",
             ),
         ]
 

@@ -10,6 +10,7 @@ importing the groups app, keeping the dependency direction networks <- groups.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -219,6 +220,80 @@ class Access:
     def can_resend_report_mails(self) -> bool:
         """See the network's report mails that failed for good, and send them again."""
         return self.is_organiser
+
+    # referrals and client privacy (CNGs)
+    def can_refer_in(self, group: Any) -> bool:
+        """Record a referral: members (gardener included) of an active CNG."""
+        return (
+            self._own(group) and group.is_cng and group.archived_at is None and self.in_group(group)
+        )
+
+    def can_see_group_referrals(self, group: Any) -> bool:
+        """The CNG's referral board: its members and the network's organisers."""
+        return self._own(group) and group.is_cng and (self.is_organiser or self.in_group(group))
+
+    def can_view_referral(self, referral: Any) -> bool:
+        """The referral itself (need, people, status): its group's members see it too,
+        without the client's details (see `can_see_client`)."""
+        return self._own(referral) and (
+            self.can_see_referral(referral) or self.in_group(referral.group)
+        )
+
+    def can_see_client(self, referral: Any) -> bool:
+        """The client's name and contact details: the four roles of `can_see_referral`,
+        and before the client's consent is recorded only the concierge who brought them."""
+        if not self._own(referral):
+            return False
+        if self.user.id == referral.referrer_id:
+            return True
+        return referral.client.has_consent and self.can_see_referral(referral)
+
+    def can_log_touchpoint(self, referral: Any) -> bool:
+        """The concierge stays with the client: touchpoints and follow-up dates are theirs."""
+        return self._own(referral) and self.user.id == referral.referrer_id
+
+    def can_record_feedback(self, referral: Any) -> bool:
+        return (
+            self.can_log_touchpoint(referral)
+            and referral.status in ("served", "closed")
+            and referral.client.anonymised_at is None
+        )
+
+    def can_record_consent(self, referral: Any) -> bool:
+        return self.can_log_touchpoint(referral) and referral.client.anonymised_at is None
+
+    def can_correct_referral(self, referral: Any) -> bool:
+        """Put a wrong day or value right: either party, or an organiser."""
+        return self._own(referral) and (
+            self.is_organiser or self.user.id in (referral.referrer_id, referral.receiver_id)
+        )
+
+    def can_set_follow_up_interval(self, group: Any) -> bool:
+        return self.can_manage_group(group) and group.is_cng
+
+    @property
+    def can_manage_client_privacy(self) -> bool:
+        """Erase a client on request, set how long clients' details are kept."""
+        return self.is_organiser
+
+    @property
+    def client_group_ids(self) -> set[int] | None:
+        """Groups whose every client this person may see: None means all (organisers)."""
+        return None if self.is_organiser else self.gardened_group_ids
+
+    def referral_boards(self) -> QuerySet[Any]:
+        """The CNGs whose board this person sees (`can_see_group_referrals`), as a list."""
+        cngs = self.network.groups.active().filter(is_cng=True)
+        return cngs if self.is_organiser else cngs.filter(id__in=list(self.group_roles))
+
+    @cached_property
+    def sees_referrals(self) -> bool:
+        """The "Referrals" menu entry: organisers of a network with a CNG, members of one."""
+        return self.referral_boards().exists()
+
+    @property
+    def can_choose_notification_delivery(self) -> bool:
+        return self.network_role is not None
 
 
 def visible_networks(user: User | AnonymousUser) -> QuerySet[Network]:

@@ -29,7 +29,7 @@ from django.utils.safestring import SafeString, mark_safe
 from groups.models import Activity, GroupMembership, PeerGroup
 from networks.http import AuthenticatedRequest
 from networks.models import Invitation, Membership, Network, User
-from networks.policy import network_access
+from networks.policy import Access, network_access
 from objectives import figures
 from objectives.charts import (
     PALETTE,
@@ -260,7 +260,9 @@ def group_dashboard_data(network: Network, group: PeerGroup, today: dt.date) -> 
         network, group_ids=[group.pk], start=months[0], end=end
     ).get(group.pk, figures.ActivityFigures())
     kinds = activity.by_kind
-    referrals = figures.referral_totals(Referral.objects.filter(group=group))
+    referrals = figures.referral_totals(
+        Referral.objects.filter(group=group), network=network, today=today
+    )
     return {
         "measure_charts": group_measure_charts(group, measures, months, end),
         "activity": activity,
@@ -335,7 +337,8 @@ def my_contribution_data(network: Network, user: User, today: dt.date) -> dict[s
         "rows": rows[::-1],
         "chart": chart,
         "activity_totals": figures.member_activity(network, user.pk).get(None, none),
-        "totals": figures.member_referrals(network, user.pk),
+        "totals": figures.member_referrals(network, user.pk, today),
+        "referral_rules": figures.REFERRAL_RULES,
         "first_month": labels[0],
     }
 
@@ -355,7 +358,9 @@ def my_contribution(request: AuthenticatedRequest, network_slug: str) -> HttpRes
 # ---------------------------------------------------------------- gardener's console
 
 
-def console_panels(network: Network, groups: list[PeerGroup], today: dt.date) -> list[dict]:
+def console_panels(
+    network: Network, groups: list[PeerGroup], today: dt.date, access: Access | None = None
+) -> list[dict]:
     """What the gardener's console shows for each group: idle members, overdue referrals,
     stale check-ins and pending invitations, in a fixed number of queries for a page."""
     period = figures.period_containing(network, today)
@@ -372,14 +377,24 @@ def console_panels(network: Network, groups: list[PeerGroup], today: dt.date) ->
         .distinct()
     )
     overdue: dict[int, list[Referral]] = defaultdict(list)
+    # Overdue: a follow-up date gone by, or no touchpoint for the group's interval.
+    quiet = Q(pk__in=[])
+    for group in groups:
+        cutoff = today - dt.timedelta(days=group.follow_up_days)
+        quiet |= Q(group_id=group.pk) & (
+            Q(last_touch_on__lt=cutoff) | Q(last_touch_on__isnull=True, made_on__lt=cutoff)
+        )
     overdue_rows = (
-        Referral.objects.filter(group_id__in=group_ids, follow_up_on__lt=today)
+        Referral.objects.filter(group_id__in=group_ids)
+        .filter(Q(follow_up_on__lt=today) | quiet)
         .exclude(status__in=figures.SETTLED)
-        .select_related("referrer", "receiver", "client")
-        .order_by("follow_up_on", "id")
+        .select_related("referrer", "receiver", "client", "group")
+        .order_by("follow_up_on", "last_touch_on", "id")
     )
     for referral in overdue_rows:
+        referral.show_client = access is not None and access.can_see_client(referral)  # type: ignore[attr-defined]
         overdue[referral.group_id].append(referral)
+    follow_through = figures.group_follow_through(network, group_ids, today)
     stale: dict[int, list[dict[str, Any]]] = defaultdict(list)
     stale_rows = (
         CheckIn.objects.filter(
@@ -410,6 +425,7 @@ def console_panels(network: Network, groups: list[PeerGroup], today: dt.date) ->
                 "member_count": len(members[group.pk]),
                 "overdue": overdue[group.pk][:LIST_LIMIT],
                 "overdue_count": len(overdue[group.pk]),
+                "follow_through": follow_through.get(group.pk),
                 "stale": stale[group.pk],
                 "invitations": invitations[group.pk][:LIST_LIMIT],
                 "invitation_count": len(invitations[group.pk]),
@@ -433,7 +449,7 @@ def gardener_console(request: AuthenticatedRequest, network_slug: str) -> HttpRe
         "network": network,
         "access": access,
         "period": figures.period_containing(network, today),
-        "panels": console_panels(network, page_groups, today),
+        "panels": console_panels(network, page_groups, today, access),
         "page": page,
         "today": today,
         "stale_days": STALE_CHECK_IN_DAYS,

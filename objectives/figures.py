@@ -36,6 +36,7 @@ The rules, stated once:
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -60,11 +61,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, FirstValue, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from groups.models import Activity
+from groups.models import Activity, PeerGroup
 from networks.formatting import date_range
 from networks.models import Network
 from objectives.models import CheckIn, Contribution, Measure, Objective
-from referrals.models import Referral, Touchpoint
+from referrals.models import SETTLED, Referral, Touchpoint
 
 ZERO = Decimal(0)
 Source = Measure.Source
@@ -632,8 +633,6 @@ def member_activity(
 
 # ---------------------------------------------------------------- referral figures
 
-DONE = (Referral.Status.SERVED, Referral.Status.CLOSED)
-SETTLED = (*DONE, Referral.Status.DECLINED)
 # "Served" means a served day is recorded, as for the referrals-served measure source.
 SERVED = Q(served_on__isnull=False)
 
@@ -644,6 +643,12 @@ class ReferralFigures:
     served: int
     closed_value: Decimal
     followed: int  # made in the period and followed up by the concierge (a touchpoint)
+    accepted: int = 0  # answered in the period: accepted
+    declined: int = 0  # answered in the period: declined
+    rating: float | None = None  # average satisfaction of those served in the period
+    rated: int = 0
+    median_days_to_served: float | None = None  # of those served in the period
+    first_touch_days: float | None = None  # average, of those made in the period
 
     @property
     def follow_through(self) -> float | None:
@@ -651,61 +656,193 @@ class ReferralFigures:
         client (logged a touchpoint of their own)."""
         return self.followed / self.made if self.made else None
 
+    @property
+    def acceptance_rate(self) -> float | None:
+        return share(self.accepted, self.accepted + self.declined)
+
 
 NO_REFERRALS = ReferralFigures(0, 0, ZERO, 0)
+REFERRAL_RULES = (
+    "Acceptance rate: accepted of the referrals the colleague answered. Time to first touch: "
+    "days from made to the concierge's first touchpoint. Follow-through: the share of open "
+    "referrals the concierge touched within the group's follow-up interval. Days to served: "
+    "the median from made to served. Closed value and thanks are credited to the referrer."
+)
+
+
+def _first_touch() -> Subquery:
+    """The day of the concierge's first touchpoint on the outer referral."""
+    return Subquery(
+        Touchpoint.objects.filter(referral=OuterRef("pk"), author=OuterRef("referrer"))
+        .order_by("happened_on")
+        .values("happened_on")[:1]
+    )
+
+
+def _days(pairs: Iterable[tuple[Any, dt.date | None, dt.date | None]]) -> dict[Any, list[int]]:
+    """key -> the day spans of (key, from, to) rows with both days."""
+    spans: dict[Any, list[int]] = defaultdict(list)
+    for key, low, high in pairs:
+        if low is not None and high is not None:
+            spans[key].append((high - low).days)
+    return spans
+
+
+def _mean(values: list[int]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _median(values: list[int]) -> float | None:
+    return float(statistics.median(values)) if values else None
 
 
 def referral_figures(
     network: Network, *, group_ids: Iterable[int], start: dt.date, end: dt.date
 ) -> dict[int, ReferralFigures]:
-    """group id -> referrals made, served and closed over start <= day < end."""
+    """group id -> the referral figures of start <= day < end: made, answered, served and
+    closed in the period, with their rates and spans (REFERRAL_RULES). Two queries."""
     made = Q(made_on__gte=start, made_on__lt=end)
     served = Q(served_on__gte=start, served_on__lt=end)
     closed = Q(closed_on__gte=start, closed_on__lt=end)
+    answered = Q(answered_on__gte=start, answered_on__lt=end)
+    declined = answered & Q(status=Referral.Status.DECLINED)
     by_referrer = Touchpoint.objects.filter(
         referral=OuterRef("pk"), author=OuterRef("referrer"), happened_on__lt=end
     )
-    rows = (
+    base = (
         Referral.objects.for_network(network)
-        .filter(made | served | closed)
+        .filter(made | served | closed | answered)
         .filter(group_id__in=list(group_ids))
         .order_by()
-        .values("group_id")
-        .annotate(
-            made=Count("id", filter=made),
-            served=Count("id", filter=served),
-            closed_value=Sum("closed_value", filter=closed),
-            followed=Count("id", filter=made & Q(Exists(by_referrer))),
-        )
     )
+    rows = base.values("group_id").annotate(
+        made=Count("id", filter=made),
+        served=Count("id", filter=served),
+        closed_value=Sum("closed_value", filter=closed),
+        followed=Count("id", filter=made & Q(Exists(by_referrer))),
+        accepted=Count("id", filter=answered & ~Q(status=Referral.Status.DECLINED)),
+        declined=Count("id", filter=declined),
+        rating=Avg("client_rating", filter=served),
+        rated=Count("client_rating", filter=served),
+    )
+    spans = list(
+        base.filter(made | served)
+        .annotate(first_touch=_first_touch())
+        .values_list("group_id", "made_on", "served_on", "first_touch")
+    )
+    to_served = _days((g, m, s) for g, m, s, _ in spans if s is not None and start <= s < end)
+    first_touch = _days((g, m, t) for g, m, _, t in spans if start <= m < end and t is not None)
     return {
         r["group_id"]: ReferralFigures(
-            r["made"], r["served"], r["closed_value"] or ZERO, r["followed"]
+            r["made"],
+            r["served"],
+            r["closed_value"] or ZERO,
+            r["followed"],
+            r["accepted"],
+            r["declined"],
+            r["rating"],
+            r["rated"],
+            _median(to_served.get(r["group_id"], [])),
+            _mean(first_touch.get(r["group_id"], [])),
         )
         for r in rows
     }
 
 
-def referral_totals(referrals: QuerySet[Referral]) -> dict[str, Any]:
-    """Totals over any set of referrals: made, open, served, closed, value, rating."""
-    return referrals.order_by().aggregate(
+def _touched_in_time(network: Network, today: dt.date) -> Q:
+    """Open referrals whose last touchpoint is within their group's follow-up interval:
+    one condition per distinct interval in the network (usually one)."""
+    condition = Q(pk__in=[])
+    intervals = (
+        PeerGroup.objects.filter(network=network)
+        .order_by()
+        .values_list("follow_up_days", flat=True)
+        .distinct()
+    )
+    for days in intervals:
+        condition |= Q(
+            group__follow_up_days=days, last_touch_on__gte=today - dt.timedelta(days=days)
+        )
+    return condition & ~Q(status__in=SETTLED)
+
+
+def _live_aggregates(network: Network, today: dt.date, within: Q, answered: Q) -> dict[str, Any]:
+    """Aggregates for the live figures, to add to a caller's own aggregate query: `within`
+    picks the referrals whose follow-through counts, `answered` those whose answers do.
+    Costs one query (the network's follow-up intervals)."""
+    in_time = _touched_in_time(network, today)
+    return {
+        "accepted": Count(
+            "id", filter=answered & Q(answered_on__isnull=False) & ~Q(status="declined")
+        ),
+        "declined": Count("id", filter=answered & Q(status=Referral.Status.DECLINED)),
+        "open_now": Count("id", filter=within & ~Q(status__in=SETTLED)),
+        "touched_in_time": Count("id", filter=within & in_time),
+    }
+
+
+def _live_rates(totals: dict[str, Any], qs: QuerySet[Referral]) -> dict[str, Any]:
+    """Rates from `_live_aggregates`, and the day spans of `qs` (one query)."""
+    spans = list(
+        qs.order_by()
+        .annotate(first_touch=_first_touch())
+        .values_list("made_on", "served_on", "first_touch")
+    )
+    totals["acceptance_rate"] = share(totals["accepted"], totals["accepted"] + totals["declined"])
+    totals["live_follow_through"] = share(totals["touched_in_time"], totals["open_now"])
+    totals["median_days_to_served"] = _median(_days((None, m, s) for m, s, _ in spans)[None])
+    totals["first_touch_days"] = _mean(_days((None, m, t) for m, _, t in spans)[None])
+    return totals
+
+
+def group_follow_through(
+    network: Network, group_ids: Iterable[int], today: dt.date
+) -> dict[int, tuple[int, int, float | None]]:
+    """group id -> (open referrals, touched within the follow-up interval, their share):
+    one GROUP BY for any number of groups (and the network's intervals), for the console."""
+    rows = (
+        Referral.objects.for_network(network)
+        .filter(group_id__in=list(group_ids))
+        .exclude(status__in=SETTLED)
+        .order_by()
+        .values("group_id")
+        .annotate(open=Count("id"), touched=Count("id", filter=_touched_in_time(network, today)))
+    )
+    return {r["group_id"]: (r["open"], r["touched"], share(r["touched"], r["open"])) for r in rows}
+
+
+def referral_totals(
+    referrals: QuerySet[Referral], *, network: Network | None = None, today: dt.date | None = None
+) -> dict[str, Any]:
+    """Totals over any set of referrals: made, open, served, closed, value, rating; with a
+    network, the live figures too (REFERRAL_RULES), in three queries in all."""
+    live = {} if network is None else _live_aggregates(network, today or network.today(), Q(), Q())
+    totals = referrals.order_by().aggregate(
         made=Count("id"),
         open=Count("id", filter=~Q(status__in=SETTLED)),
         served=Count("id", filter=SERVED),
         closed=Count("id", filter=Q(status=Referral.Status.CLOSED)),
         value=Coalesce(Sum("closed_value"), Value(ZERO), output_field=DecimalField()),
         rating=Avg("client_rating"),
+        **live,
     )
+    return totals if network is None else _live_rates(totals, referrals)
 
 
-def member_referrals(network: Network, user_id: int) -> dict[str, Any]:
-    """A member's referrals as concierge (given) and as the colleague serving (received)."""
+def member_referrals(
+    network: Network, user_id: int, today: dt.date | None = None
+) -> dict[str, Any]:
+    """A member's referrals as concierge (given) and as the colleague serving (received).
+
+    Given-side figures (follow-through, time to first touch, days to served, satisfaction,
+    closed value) are the concierge's; acceptance rate is the colleague's own answers.
+    Reciprocity is given against received. Three queries."""
     followed = Exists(Touchpoint.objects.filter(referral=OuterRef("pk"), author_id=user_id))
     given = Q(referrer_id=user_id)
     received = Q(receiver_id=user_id)
+    mine = Referral.objects.for_network(network)
     totals = (
-        Referral.objects.for_network(network)
-        .filter(given | received)
+        mine.filter(given | received)
         .order_by()
         .aggregate(
             given=Count("id", filter=given),
@@ -717,11 +854,33 @@ def member_referrals(network: Network, user_id: int) -> dict[str, Any]:
             ),
             received=Count("id", filter=received),
             received_served=Count("id", filter=received & SERVED),
+            **_live_aggregates(network, today or network.today(), given, received),
         )
     )
     totals["follow_through"] = share(totals["followed"], totals["given"])
     totals["served_rate"] = share(totals["given_served"], totals["given"])
-    return totals
+    totals["open_given"] = totals["open_now"]
+    totals["reciprocity"] = share(totals["given"], totals["received"])
+    return _live_rates(totals, mine.filter(given))
+
+
+def member_referral_figures(
+    network: Network, user_ids: Iterable[int], *, start: dt.date, end: dt.date
+) -> dict[int, dict[str, Any]]:
+    """user id -> given, received and closed value credited (as referrer) over
+    start <= made day < end: one GROUP BY per side, for any number of people."""
+    ids = list(user_ids)
+    qs = Referral.objects.for_network(network).made_in(start, end).order_by()
+    out: dict[int, dict[str, Any]] = {i: {"given": 0, "received": 0, "value": ZERO} for i in ids}
+    for r in (
+        qs.filter(referrer_id__in=ids)
+        .values("referrer_id")
+        .annotate(n=Count("id"), value=Sum("closed_value"))
+    ):
+        out[r["referrer_id"]] |= {"given": r["n"], "value": r["value"] or ZERO}
+    for r in qs.filter(receiver_id__in=ids).values("receiver_id").annotate(n=Count("id")):
+        out[r["receiver_id"]]["received"] = r["n"]
+    return out
 
 
 def member_referrals_by_period(

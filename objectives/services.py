@@ -191,6 +191,13 @@ def _referrals_part(f: engine.ReferralFigures) -> ReferralsPart:
         "closed_value": _num(f.closed_value) or "0",
         "followed": f.followed,
         "follow_through": None if f.follow_through is None else _round(f.follow_through),
+        "accepted": f.accepted,
+        "declined": f.declined,
+        "acceptance_rate": None if f.acceptance_rate is None else _round(f.acceptance_rate),
+        "rating": None if f.rating is None else _round(f.rating),
+        "rated": f.rated,
+        "median_days_to_served": f.median_days_to_served,
+        "first_touch_days": None if f.first_touch_days is None else _round(f.first_touch_days),
     }
 
 

@@ -11,6 +11,8 @@ Version history:
 - 1: the first snapshots.
 - 2: network currency; each objective's count of measures on track; people reached per
   activity kind.
+- 3: referral section: accepted, declined, acceptance rate, satisfaction, median days to
+  served, days to first touch.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any, TypedDict, cast, overload
 
 from objectives.figures import STATUS_LABELS, clamp
 
-SNAPSHOT_VERSION = 2
+SNAPSHOT_VERSION = 3
 
 
 class NetworkPart(TypedDict):
@@ -89,6 +91,13 @@ class ReferralsPart(TypedDict):
     closed_value: str
     followed: int
     follow_through: float | None
+    accepted: int
+    declined: int
+    acceptance_rate: float | None
+    rating: float | None
+    rated: int
+    median_days_to_served: float | None
+    first_touch_days: float | None
 
 
 class PersonPart(TypedDict):
@@ -148,6 +157,8 @@ def upgrade(data: dict[str, Any]) -> Snapshot:
     activities = activities | {
         "by_kind": [{"people_reached": 0} | k for k in activities.get("by_kind", [])]
     }
+    # Version 3 added referral figures older reports did not keep: unknown, not zero.
+    referrals = REFERRALS_BEFORE_V3 | data.get("referrals", {})
     return cast(
         Snapshot,
         data
@@ -156,8 +167,25 @@ def upgrade(data: dict[str, Any]) -> Snapshot:
             "network": network,
             "objectives": objectives,
             "activities": activities,
+            "referrals": referrals,
         },
     )
+
+
+REFERRALS_BEFORE_V3: dict[str, Any] = {
+    "made": 0,
+    "served": 0,
+    "closed_value": "0",
+    "followed": 0,
+    "follow_through": None,
+    "accepted": 0,
+    "declined": 0,
+    "acceptance_rate": None,
+    "rating": None,
+    "rated": 0,
+    "median_days_to_served": None,
+    "first_touch_days": None,
+}
 
 
 def _percent(x: float | None) -> int | None:

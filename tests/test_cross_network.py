@@ -25,6 +25,7 @@ from tests.factories import (
     ObjectiveFactory,
     PeerGroupFactory,
     ProgressReportFactory,
+    ReferralFactory,
     SoundBiteFactory,
     UserFactory,
 )
@@ -38,6 +39,7 @@ OUTSIDE_NETWORKS = {
     "accounts/": "sign-in, sign-out and password pages: no network objects",
     "invitations/<str:token>/": "the token is the credential: see test_invitation_binding.py",
     "healthz": "no objects",
+    "feedback/<str:token>/": "the token is the credential: see tests/referrals/test_feedback.py",
     "": "the redirect to one's own network",
 }  # fmt: skip
 # Anything a careless view might act on if it skipped its checks.
@@ -103,6 +105,11 @@ def objects_of(network: Network) -> dict[str, str]:
         report=report, user=person, channel=ReportDelivery.Channel.EMAIL,
         state=ReportDelivery.State.FAILED,
     )  # fmt: skip
+    cng = PeerGroupFactory(network=network, is_cng=True)
+    colleague = UserFactory()
+    for someone in (person, colleague):
+        GroupMembershipFactory(group=cng, user=someone)
+    referral = ReferralFactory(group=cng, referrer=person, receiver=colleague)
     return {
         "network_slug": network.slug,
         "group_slug": group.slug,
@@ -115,6 +122,8 @@ def objects_of(network: Network) -> dict[str, str]:
         "invitation_id": str(InvitationFactory(network=network, group=group).pk),
         "bite_id": str(SoundBiteFactory(network=network).pk),
         "user_id": str(person.pk),
+        "referral_id": str(referral.pk),
+        "client_id": str(referral.client_id),
     }
 
 

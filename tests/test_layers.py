@@ -6,7 +6,7 @@ from pathlib import Path
 from importlinter.cli import lint_imports
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["config", "hub", "objectives", "referrals", "groups", "networks"]
+APPS = ["config", "hub", "objectives", "referrals", "notifications", "groups", "networks"]
 # Ways to reach another app's model without importing it, which import-linter cannot see.
 BY_NAME = re.compile(r"\bget_model\(|\.rel\.related_model\b")
 

@@ -87,12 +87,16 @@ def network_with_history(people):
             measure=income, value=value, recorded_on=today - dt.timedelta(days=30 * months_ago)
         )
     for i, status in enumerate(Referral.Status.values):
+        made_on = today - dt.timedelta(days=20 + 10 * i)
         ReferralFactory(
             group=groups[2],
             referrer=member if i % 2 else gardener,
             receiver=gardener if i % 2 else member,
             status=status,
-            made_on=today - dt.timedelta(days=20 + 10 * i),
+            made_on=made_on,
+            # A closed referral has its day closed; a declined one its reason.
+            closed_on=made_on if status == "closed" else None,
+            declined_reason="Fully booked" if status == "declined" else "",
         )
     assert services.reports_catch_up(network=network) > 0
     return network, organiser, gardener, member

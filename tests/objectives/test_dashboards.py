@@ -25,6 +25,7 @@ from tests.factories import (
     ReferralFactory,
     UserFactory,
 )
+from tests.queries import MENU
 
 
 @pytest.fixture(autouse=True)
@@ -212,7 +213,7 @@ def test_dashboard_query_count(world, as_user, measures, django_assert_num_queri
     # 6 for every page (session, user, network, membership, group roles, network switcher);
     # objectives + measures; 2 series and 1 by-group query per source kind (5 kinds here);
     # group names; activity by kind and month; the group dashboards this person may open.
-    with django_assert_num_queries(6 + 2 + 5 * 3 + 1 + 1 + 1):
+    with django_assert_num_queries(6 + 2 + 5 * 3 + 1 + 1 + 1 + MENU):
         client.get(url("dashboard", world))
 
 
@@ -223,7 +224,7 @@ def test_dashboard_serves_cached_figures_with_fewer_queries(world, as_user, meas
     with CaptureQueriesContext(connection) as warm:
         client.get(url("dashboard", world))
     # session, user, network, access, the network switcher and the viewer's group dashboards
-    assert len(warm) == 7
+    assert len(warm) == 7 + MENU
 
 
 # ---------------------------------------------------------------- group dashboard
@@ -259,7 +260,9 @@ def test_group_dashboard_query_count_is_fixed(world, as_user, measures):
     populate(world, measures, 12)
     with CaptureQueriesContext(connection) as large:
         client.get(group_url(world))
-    assert len(small) == len(large) == 19  # 18, and each group's latest manual readings
+    # 18, each group's latest manual readings, the menu, and the live referral figures
+    # (follow-up intervals, day spans)
+    assert len(small) == len(large) == 19 + MENU + 2
 
 
 # ---------------------------------------------------------------- my contribution
@@ -322,7 +325,8 @@ def test_my_contribution_query_count_is_fixed(world, as_user, measures):
     populate(world, measures, 12)
     with CaptureQueriesContext(connection) as large:
         client.get(url("my_contribution", world))
-    assert len(small) == len(large) == 10
+    # + the menu, and the live referral figures (follow-up intervals, day spans)
+    assert len(small) == len(large) == 10 + MENU + 2
 
 
 # ---------------------------------------------------------------- gardener's console
@@ -422,7 +426,8 @@ def test_console_query_count_is_fixed(world, as_user, measures):
     populate(world, measures, 12)
     with CaptureQueriesContext(connection) as large:
         client.get(url("console", world))
-    assert len(small) == len(large) == 14
+    # + the menu, and follow-through per group (follow-up intervals, one GROUP BY)
+    assert len(small) == len(large) == 14 + MENU + 2
 
 
 # ---------------------------------------------------------------- network value
@@ -495,7 +500,7 @@ def test_value_query_count_is_fixed(world, as_user, measures):
     populate(world, measures, 12)
     with CaptureQueriesContext(connection) as large:
         client.get(url("value", world))
-    assert len(small) == len(large) == 11
+    assert len(small) == len(large) == 11 + MENU
 
 
 def test_value_page_explains_reeds_law(world, as_user):
@@ -521,5 +526,5 @@ def test_refreshing_the_dashboard_ahead_serves_visitors_from_the_cache(world, as
     client = as_user(world.member)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url("dashboard", world))
-    assert len(queries) == 7  # as for any page, plus the viewer's group dashboards
+    assert len(queries) == 7 + MENU  # as for any page, plus the viewer's group dashboards
     assert "Grow the local economy: progress by month" in response.content.decode()

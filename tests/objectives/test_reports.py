@@ -26,6 +26,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.objectives.conftest import FlakyMailBackend
+from tests.queries import MENU
 
 D = Decimal
 MARCH = (dt.date(2026, 3, 1), dt.date(2026, 4, 1))
@@ -120,6 +121,13 @@ def test_report_snapshot_holds_the_groups_figures(setup):
         "closed_value": "2500",
         "followed": 1,
         "follow_through": 1.0,
+        "accepted": 0,
+        "declined": 0,
+        "acceptance_rate": None,
+        "rating": None,
+        "rated": 0,
+        "median_days_to_served": 29.0,  # made 2 Feb, served 3 Mar
+        "first_touch_days": 7.0,  # made 2 Mar, first touch by the referrer 9 Mar
     }
     assert data["highlights"]["most_active"][0] == {
         "name": world.gardener.name,
@@ -428,7 +436,7 @@ def test_report_list_runs_a_fixed_number_of_queries(world, as_user, n, django_as
         )
     client = as_user(world.member)
     # session, user, network, access (2), base template, count, page, unread: not per row
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(9 + MENU):
         response = client.get(_url("reports", world))
     assert response.status_code == 200
 
@@ -534,8 +542,9 @@ def test_a_periods_reports_cost_a_fixed_number_of_queries(setup, n, django_asser
     world = setup[0]
     _busy_groups(setup, n)
     # groups missing; objectives, measures, 3 sources, 3 by group; then per batch:
-    # previous, activities, referrals, led, joined, names, newest, savepoint, insert, release
-    with django_assert_num_queries(1 + 2 + 3 + 3 + 10):
+    # previous, activities, referrals (figures and day spans), led, joined, names, newest,
+    # savepoint, insert, release
+    with django_assert_num_queries(1 + 2 + 3 + 3 + 11):
         written = services.reports_for_period(
             network=world.network, period_start=MARCH[0], period_end=MARCH[1], deliver=False
         )

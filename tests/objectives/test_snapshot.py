@@ -61,3 +61,24 @@ def test_a_version_1_report_says_it_was_written_under_the_earlier_rule():
 
 def test_a_version_1_report_takes_the_networks_currency():
     assert display(VERSION_1, currency="€")["network"]["currency"] == "€"
+
+
+VERSION_2 = VERSION_1 | {
+    "version": 2,
+    "network": VERSION_1["network"] | {"currency": "£"},
+}
+
+
+def test_a_version_2_snapshot_gains_the_referral_figures_as_unknown():
+    referrals = upgrade(VERSION_2)["referrals"]
+    assert referrals["made"] == 1  # kept as stored
+    assert (referrals["acceptance_rate"], referrals["median_days_to_served"]) == (None, None)
+    assert referrals["accepted"] == 0
+
+
+def test_a_stored_version_2_report_renders_its_referral_section(world, as_user):
+    report = ProgressReportFactory(
+        group=world.group, period_start="2026-09-01", period_end="2026-10-01", data=VERSION_2
+    )
+    body = as_user(world.member).get(report.get_absolute_url()).content.decode()
+    assert "<dt>Acceptance rate</dt><dd>—" in body

@@ -4,6 +4,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 from types import SimpleNamespace
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
@@ -16,6 +17,7 @@ from networks.models import Membership, Network, SoundBite, User
 from objectives.models import CheckIn, Contribution, Measure, Objective
 from objectives.services import reports_catch_up
 from referrals.models import Client, Referral, Touchpoint
+from referrals.services import feedback_record, referral_create, referral_move, touchpoint_add
 
 DEMO_SLUG = "riverside"
 DEMO_PASSWORD = "grove-demo"
@@ -483,4 +485,52 @@ class Command(BaseCommand):
                 happened_on=made_on,
                 note="Called the client to introduce the receiver.",
             )
+            Referral.objects.filter(pk=referral.pk).update(last_touch_on=made_on)
+        self._live_referrals(cng, member, gardener, [by_id[i] for i in cng_ids])
         return network
+
+    def _live_referrals(self, cng: Any, member: User, gardener: User, people: list[User]) -> None:
+        """A few referrals of today for the demo logins, through the same services the pages
+        use: one at each step, with touchpoints, so every board column and the
+        notifications have something in them."""
+        other = next(p for p in people if p.pk not in (member.pk, gardener.pk))
+        today = cng.network.today()
+
+        def refer(referrer: User, receiver: User, name: str, need: str) -> Any:
+            return referral_create(
+                group=cng,
+                referrer=referrer,
+                receiver=receiver,
+                need=need,
+                client_details={
+                    "name": name,
+                    "organisation": "Riverside Bakery",
+                    "email": f"{name.split()[0].lower()}@client.example",
+                    "phone": "01632 960 123",
+                    "notes": "Prefers a call in the morning.",
+                },
+                consent="spoken",
+            )
+
+        def touch(referral: Any, note: str) -> None:
+            touchpoint_add(referral=referral, author=referral.referrer, kind="client",
+                           note=note, happened_on=today)  # fmt: skip
+
+        refer(member, gardener, "Priya Natarajan", "Needs an accountant who knows bakeries.")
+        accepted = refer(gardener, member, "Tom Adebayo", "Wants a mentor for a first hire.")
+        referral_move(referral=accepted, to="accepted", by=member)
+        touch(accepted, "Told Tom that Maya accepted; they meet next week.")
+        working = refer(member, other, "Lena Fischer", "Looking for premises near the river.")
+        referral_move(referral=working, to="accepted", by=other)
+        referral_move(referral=working, to="in_progress", by=other)
+        touch(working, "Lena has seen two units; she is happy so far.")
+        served = refer(member, gardener, "Sam O'Neill", "Needs a grant writer for a bid.")
+        for step in ("accepted", "in_progress", "served"):
+            referral_move(referral=served, to=step, by=gardener)
+        touch(served, "Sam says the bid went in on time.")
+        feedback_record(referral=served, by=member, rating=5, comment="Quick and kind.")
+        closed = refer(gardener, member, "Rosa Lima", "Hiring an apprentice baker.")
+        for step in ("accepted", "in_progress", "served"):
+            referral_move(referral=closed, to=step, by=member)
+        referral_move(referral=closed, to="closed", by=member, value=Decimal(4500),
+                      thanks="Thank you, Gabriel: Rosa hired two apprentices.")  # fmt: skip

@@ -400,6 +400,12 @@ class Command(BaseCommand):
                 value = Decimal(rng.randrange(500, 20_000))
             if status in ("made", "accepted", "in_progress"):
                 follow_up = made + dt.timedelta(days=14)
+            answered = None if status == "made" else min(made + dt.timedelta(days=1), last_day)
+            declined_reason = "No capacity this month." if status == "declined" else ""
+            touches = [
+                min(made + dt.timedelta(days=3 * (t + 1)), last_day)
+                for t in range(rng.randrange(0, 3))
+            ]
             cid = first_client + n
             clients.append((cid, network.id, f"Client {n}", "", "", "", referrer, self.now))
             rid = first_referral + n
@@ -420,10 +426,12 @@ class Command(BaseCommand):
                     value,
                     "",
                     rating,
+                    answered,
+                    declined_reason,
+                    max(touches, default=None),
                 )
             )
-            for t in range(rng.randrange(0, 3)):
-                happened = min(made + dt.timedelta(days=3 * (t + 1)), last_day)
+            for happened in touches:
                 touchpoints.append(
                     (rid, referrer, "Checked in with the client.", happened, self.now)
                 )
@@ -459,6 +467,9 @@ class Command(BaseCommand):
                 "closed_value",
                 "client_feedback",
                 "client_rating",
+                "answered_on",
+                "declined_reason",
+                "last_touch_on",
             ],
             referrals,
         )
