@@ -197,6 +197,7 @@ def _detail_context(
         "memberships": group.memberships.select_related("user").order_by("-role", "user__name"),
         "can_manage": manage,
         "can_appoint": access.can_appoint_gardener,
+        "can_see_referrals": access.can_see_group_referrals(group),
         "can_log": access.can_log_activity(group),
         "activities": _recent_activities(group, access),
         "reports": group.reports.order_by("-period_start")[:12]

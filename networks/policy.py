@@ -10,7 +10,6 @@ importing the groups app, keeping the dependency direction networks <- groups.
 """
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -282,14 +281,10 @@ class Access:
         return None if self.is_organiser else self.gardened_group_ids
 
     def referral_boards(self) -> QuerySet[Any]:
-        """The CNGs whose board this person sees (`can_see_group_referrals`), as a list."""
+        """The CNGs whose board this person sees (`can_see_group_referrals`), as a list; the
+        menu shows "Referrals" when there is one."""
         cngs = self.network.groups.active().filter(is_cng=True)
         return cngs if self.is_organiser else cngs.filter(id__in=list(self.group_roles))
-
-    @cached_property
-    def sees_referrals(self) -> bool:
-        """The "Referrals" menu entry: organisers of a network with a CNG, members of one."""
-        return self.referral_boards().exists()
 
     @property
     def can_choose_notification_delivery(self) -> bool:

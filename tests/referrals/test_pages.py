@@ -338,3 +338,10 @@ def test_the_console_says_since_when_a_quiet_referral_has_had_no_touchpoint(cng,
         .content.decode()
     )
     assert "no touchpoint since" in body
+
+
+def test_the_group_page_links_its_referral_board_for_those_who_see_it(cng, as_user):
+    page = reverse("groups:detail", kwargs={"network_slug": cng.world.network.slug,
+                                            "group_slug": "founders"})  # fmt: skip
+    board = _url("board", cng, group_slug="founders")
+    assert f'href="{board}"' in as_user(cng.bystander).get(page).content.decode()

@@ -98,9 +98,13 @@ def test_the_reminder_links_to_the_referral(cng):
     assert Notification.objects.get(user=cng.concierge).link == referral.get_absolute_url()
 
 
-def test_the_beat_schedule_runs_the_reminders_and_retention(settings):
+def test_the_beat_schedule_runs_reminders_retention_and_digests(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {"referrals.tasks.send_reminders", "referrals.tasks.anonymise_clients"} <= tasks
+    assert {
+        "referrals.tasks.send_reminders",
+        "referrals.tasks.anonymise_clients",
+        "notifications.tasks.send_digests",
+    } <= tasks
 
 
 # ---------------------------------------------------------------- touchpoint rules

@@ -449,6 +449,10 @@ class Command(BaseCommand):
                 name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                 organisation=rng.choice(ORGS),
                 created_by_id=referrer_id,
+                # Consent recorded, so the colleague and gardener see who the client is.
+                consent=Client.Consent.SPOKEN,
+                consent_at=timezone.now(),
+                consent_recorded_by_id=referrer_id,
             )
             status = statuses[index % len(statuses)]
             referral = Referral.objects.create(
