@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "referrals",
     "hub",
     "notifications",
+    # After the apps whose models it adds admin actions to.
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +183,20 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# Uploaded and generated files (background exports). Serve MEDIA_ROOT from a volume kept
+# between deploys; exports are downloaded through a view that checks who asks, never
+# from MEDIA_URL directly.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_URL = "media/"
+
+# Exports with more rows than this run as a background job (a file, a page with its
+# progress, a mail when it is ready); smaller ones stream straight to the browser.
+EXPORT_BACKGROUND_ROWS = env_int("EXPORT_BACKGROUND_ROWS", default=50_000, minimum=1)
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", default=72, minimum=1)
+# Member files with more rows than this import as a background job.
+IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", default=1_000, minimum=1)
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024, minimum=1024)
+
 # Email: EMAIL_URL (smtp://user:pass@host:587/?tls=True), console by default.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Grove <grove@localhost>")
@@ -213,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
     "notification-digests": {
         "task": "notifications.tasks.send_digests",
         "schedule": 24 * 60 * 60,
+    },
+    "delete-expired-exports": {
+        "task": "exports.tasks.delete_expired_exports",
+        "schedule": 60 * 60,
     },
 }
 

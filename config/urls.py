@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from hub import referral_views
 from hub import urls as hub_urls
+from hub import views as hub_views
 from networks import views as network_views
 from networks.forms import ThrottledPasswordResetForm, UnlockingSetPasswordForm
 from objectives import views as objective_views
@@ -33,6 +34,7 @@ urlpatterns = [
     # The client's private feedback page: no sign-in, nothing of Grove around it.
     path("feedback/<str:token>/", referral_views.feedback_public, name="referral_feedback"),
     path("healthz", network_views.healthz, name="healthz"),
+    path("profile/", hub_views.profile, name="profile"),
     # The network home shows objectives and groups, so its view lives in objectives.
     path("n/<slug:network_slug>/", objective_views.network_home, name="network_home"),
     path("n/<slug:network_slug>/groups/", include(hub_urls.groups)),
@@ -40,6 +42,7 @@ urlpatterns = [
     path("n/<slug:network_slug>/objectives/", include("objectives.urls")),
     path("n/<slug:network_slug>/referrals/", include(hub_urls.referrals)),
     path("n/<slug:network_slug>/notifications/", include("notifications.urls")),
+    path("n/<slug:network_slug>/exports/", include("exports.urls")),
     path("", include("networks.urls")),
 ]
 

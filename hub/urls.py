@@ -40,6 +40,7 @@ group_patterns = [
 member_patterns = [
     path("", views.members, name="list"),
     path("<id:user_id>/", views.member, name="detail"),
+    path("<id:user_id>/edit/", views.member_edit, name="edit"),
 ]
 
 referral_patterns = [

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Q, QuerySet
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -33,7 +33,7 @@ from groups.services import (
     member_remove,
     member_set_role,
 )
-from networks.forms import MemberSearchForm
+from networks.forms import MemberSearchForm, ProfileForm
 from networks.http import AuthenticatedRequest
 from networks.models import Membership, Network, User
 from networks.policy import Access, network_access
@@ -331,20 +331,28 @@ def invitation_withdraw(
 # Activities
 
 
-@login_required
-@require_GET
-def activity_list(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
-    network, access = network_access(request, network_slug)
-    groups = list(network.groups.active().only("name", "slug", "network"))
+def active_groups(network: Network) -> list[PeerGroup]:
+    return list(network.groups.active().only("name", "slug", "network"))
+
+
+def activity_filters(
+    network: Network, data: QueryDict | None, groups: list[PeerGroup]
+) -> ActivityFilterForm:
+    """The activity log's filter form, for the log and its exports alike."""
     members = list(
         User.objects.filter(memberships__network=network).only("name", "email").order_by("name")
     )
-    filters = ActivityFilterForm(
-        request.GET or None,
+    return ActivityFilterForm(
+        data or None,
         groups=groups,
         objectives=list(Objective.objects.filter(network=network).active().only("title")),
         members=members,
     )
+
+
+def filtered_activities(network: Network, filters: ActivityFilterForm) -> ActivityQuerySet:
+    """The network's activities the filter form chose (all of them when it is unbound or
+    invalid): the activity log's list and its exports read the same rows."""
     activities = Activity.objects.for_network(network)
     if filters.is_bound and filters.is_valid():
         data = filters.cleaned_data
@@ -361,6 +369,16 @@ def activity_list(request: AuthenticatedRequest, network_slug: str) -> HttpRespo
             activities = activities.filter(pk__in=advanced.values("activity_id"))
         if data["member"]:
             activities = activities.involving(data["member"])
+    return activities
+
+
+@login_required
+@require_GET
+def activity_list(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
+    network, access = network_access(request, network_slug)
+    groups = active_groups(network)
+    filters = activity_filters(network, request.GET, groups)
+    activities = filtered_activities(network, filters)
     page = Paginator(_with_cards(activities), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _mark_editable(page.object_list, access)
     query = request.GET.copy()
@@ -581,3 +599,56 @@ def member(request: AuthenticatedRequest, network_slug: str, user_id: int) -> Ht
         "referrals": figures.member_referrals(network, person.pk),
     }
     return render(request, "members/member.html", context)
+
+
+# Profiles
+
+
+@login_required
+def profile(request: AuthenticatedRequest) -> HttpResponse:
+    """One's own profile, the same in every network, and where one belongs."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your profile is saved.")
+        return redirect("profile")
+    memberships = Membership.objects.filter(user=request.user).select_related("network")
+    places = GroupMembership.objects.filter(
+        user=request.user, group__archived_at__isnull=True
+    ).select_related("group")
+    by_network: dict[int, list[GroupMembership]] = {}
+    for place in places.order_by("group__name"):
+        by_network.setdefault(place.group.network_id, []).append(place)
+    context = {
+        "form": form,
+        "networks": [(m, by_network.get(m.network_id, [])) for m in memberships],
+    }
+    return render(
+        request,
+        "members/profile.html",
+        context,
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def member_edit(request: AuthenticatedRequest, network_slug: str, user_id: int) -> HttpResponse:
+    """An organiser corrects a member's profile fields."""
+    network, access = network_access(request, network_slug)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), network=network, user_id=user_id
+    )
+    person = membership.user
+    access.require(access.can_edit_profile_of(person))
+    form = ProfileForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Saved {person.name}'s profile.")
+        return redirect("members:detail", network_slug=network.slug, user_id=person.pk)
+    context = {"network": network, "access": access, "person": person, "form": form}
+    return render(
+        request,
+        "members/member_edit.html",
+        context,
+        status=422 if request.method == "POST" else 200,
+    )

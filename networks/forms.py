@@ -9,7 +9,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.cache import cache
 
-from networks.models import CURRENCIES, Invitation, Network, iana_time_zones
+from networks.models import CURRENCIES, Invitation, Network, User, iana_time_zones
 from networks.text import required_text, visible_text
 
 
@@ -29,6 +29,15 @@ class AcceptInvitationForm(forms.Form):
     def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.email = email
+
+    organisation = forms.CharField(label="Organisation", max_length=150, required=False)
+    sector = forms.CharField(label="Sector", max_length=100, required=False)
+    expertise = forms.CharField(
+        label="Expertise",
+        max_length=250,
+        required=False,
+        help_text="What you know that colleagues may ask you about. You can change it later.",
+    )
 
     def clean_name(self) -> str:
         return required_text(self.cleaned_data["name"], "Tell us your name.")
@@ -193,3 +202,17 @@ class UnlockingSetPasswordForm(SetPasswordForm):
         user = super().save(commit=commit)
         axes_reset(username=user.get_username())
         return user
+
+
+class ProfileForm(forms.ModelForm):
+    """What a member says about themselves in the directory."""
+
+    class Meta:
+        model = User
+        fields = ["name", "organisation", "sector", "expertise"]
+        help_texts = {
+            "expertise": "What you know that colleagues may ask you about.",
+        }
+
+    def clean_name(self) -> str:
+        return required_text(self.cleaned_data["name"], "A name is needed.")

@@ -290,6 +290,21 @@ class Access:
     def can_choose_notification_delivery(self) -> bool:
         return self.network_role is not None
 
+    @property
+    def can_export_directory(self) -> bool:
+        """The member directory as a file, with everyone's email address: organisers."""
+        return self.is_organiser
+
+    @property
+    def can_import_members(self) -> bool:
+        """Bring people in from a file: accounts, group places and invitations."""
+        return self.is_organiser
+
+    def can_edit_profile_of(self, person: Any) -> bool:
+        """Correct a member's name, organisation, sector and expertise: the person
+        themselves, and the network's organisers."""
+        return person.pk == self.user.pk or self.is_organiser
+
 
 def visible_networks(user: User | AnonymousUser) -> QuerySet[Network]:
     if not user.is_authenticated:

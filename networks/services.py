@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from networks.models import Invitation, Membership, Network, SoundBite, User
 
+PROFILE_FIELDS = ("organisation", "sector", "expertise")
+
 
 class InvitationError(Exception):
     """The invitation cannot be used; the message says why, for the person holding the link."""
@@ -68,13 +70,19 @@ def invitation_revoke(*, invitation: Invitation) -> None:
 
 @transaction.atomic
 def invitation_accept(
-    *, token: str, user: User | None = None, name: str = "", password: str = ""
+    *,
+    token: str,
+    user: User | None = None,
+    name: str = "",
+    password: str = "",
+    profile: dict[str, str] | None = None,
 ) -> User:
     """Use an invitation: join the network (and group) as the invited role.
 
     `user` is the signed-in person accepting, who must have the invited address; without
-    one, an account is created for that address with `name` and `password`. The invitation
-    can be used once.
+    one, an account is created for that address with `name`, `password` and the `profile`
+    fields given (organisation, sector, expertise). An account a member import made, which
+    has never had a password, is completed the same way. The invitation can be used once.
     """
     invitation = Invitation.find_by_token(token)
     if invitation is None:
@@ -94,9 +102,20 @@ def invitation_accept(
             f"This invitation is for {invitation.email}; you are signed in as {user.email}."
         )
     if user is None:
-        if User.objects.filter(email__iexact=invitation.email).exists():
+        details = {k: v for k, v in (profile or {}).items() if k in PROFILE_FIELDS and v}
+        waiting = User.objects.filter(email__iexact=invitation.email).first()
+        if waiting is None:
+            user = User.objects.create_user(invitation.email, password, name=name, **details)
+        elif waiting.has_usable_password() or waiting.last_login is not None:
             raise InvitationError("An account with this email exists: sign in, then open the link.")
-        user = User.objects.create_user(invitation.email, password, name=name)
+        else:
+            # Imported, never signed in: the invitation to this address is what completes it.
+            user = waiting
+            user.set_password(password)
+            for key, value in ({"name": name} | details).items():
+                if value:
+                    setattr(user, key, value)
+            user.save()
 
     network_role = (
         Membership.Role.ORGANISER

@@ -289,7 +289,16 @@ def invitation_accept_view(request: HtmxHttpRequest, token: str) -> HttpResponse
             {"invitation": invitation, "path": request.get_full_path()},
             status=403 if request.method == "POST" else 200,
         )
-    form = None if user else AcceptInvitationForm(request.POST or None, email=invitation.email)
+    form: AcceptInvitationForm | None = None
+    if user is None:
+        # An account a member import made waits with what the organiser knew of the person.
+        waiting = User.objects.filter(email__iexact=invitation.email, last_login=None).first()
+        initial = (
+            {k: getattr(waiting, k) for k in ("name", "organisation", "sector", "expertise")}
+            if waiting
+            else None
+        )
+        form = AcceptInvitationForm(request.POST or None, email=invitation.email, initial=initial)
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
             if form is None:
@@ -299,6 +308,10 @@ def invitation_accept_view(request: HtmxHttpRequest, token: str) -> HttpResponse
                     token=token,
                     name=form.cleaned_data["name"],
                     password=form.cleaned_data["password1"],
+                    profile={
+                        key: form.cleaned_data[key]
+                        for key in ("organisation", "sector", "expertise")
+                    },
                 )
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         except InvitationError as error:

@@ -4,6 +4,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from exports.models import ExportJob, MemberImport
 from groups.models import Activity, GroupMembership, PeerGroup
 from networks.models import Invitation, Membership, Network, SoundBite, User
 from objectives.models import CheckIn, Contribution, Measure, Objective, ProgressReport
@@ -172,3 +173,26 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     role = Invitation.Role.MEMBER
     token_hash = factory.Sequence(lambda n: f"{n:064x}")
     expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=14))
+
+
+class ExportJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExportJob
+
+    network = factory.SubFactory(NetworkFactory)
+    owner = factory.SubFactory(UserFactory)
+    kind = "activities"
+    format = "csv"
+    title = "Activity log"
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(hours=72))
+
+
+class MemberImportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MemberImport
+
+    network = factory.SubFactory(NetworkFactory)
+    owner = factory.SubFactory(UserFactory)
+    file_name = "members.csv"
+    content = "name,email\nNew Person,new.person@example.org\n"
+    rows_total = 1

@@ -18,9 +18,11 @@ from networks.models import Network, User
 from objectives.models import ReportDelivery
 from tests.factories import (
     ActivityFactory,
+    ExportJobFactory,
     GroupMembershipFactory,
     InvitationFactory,
     MeasureFactory,
+    MemberImportFactory,
     MembershipFactory,
     ObjectiveFactory,
     PeerGroupFactory,
@@ -40,6 +42,7 @@ OUTSIDE_NETWORKS = {
     "invitations/<str:token>/": "the token is the credential: see test_invitation_binding.py",
     "healthz": "no objects",
     "feedback/<str:token>/": "the token is the credential: see tests/referrals/test_feedback.py",
+    "profile/": "one's own profile: no network's objects, see tests/hub/test_profiles.py",
     "": "the redirect to one's own network",
 }  # fmt: skip
 # Anything a careless view might act on if it skipped its checks.
@@ -124,6 +127,8 @@ def objects_of(network: Network) -> dict[str, str]:
         "user_id": str(person.pk),
         "referral_id": str(referral.pk),
         "client_id": str(referral.client_id),
+        "job_id": str(ExportJobFactory(network=network, owner=person).pk),
+        "import_id": str(MemberImportFactory(network=network, owner=person).pk),
     }
 
 
