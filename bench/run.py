@@ -16,6 +16,8 @@ must contain "bench"), migrates it, loads data with `seed_scale`, then measures:
   before it) ÷ the same job for the period a year earlier (1 year of history) (goal <= 1.2).
 - report_peak_rss_mb: peak RSS (VmHWM) of a fresh process running the report job, Django
   included (goal <= 300).
+- export_csv_activities_rows_per_s, export_peak_rss_mb, export_csv_vs_copy: the activity
+  log exported as CSV, in a fresh process, against PostgreSQL's COPY (bench/exports.py).
 """
 
 import argparse
@@ -108,6 +110,20 @@ def child_report(start: str, end: str) -> None:
     period = ReportPeriod(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
     report_job(network, period)
     print(f"child_rss_mb: {peak_rss_kb() / 1024:.1f}")
+
+
+def child_export() -> None:
+    """Runs in a fresh process so its peak RSS is the export's alone."""
+    setup_django()
+    from bench.exports import measure
+
+    figures = measure(SLUG, peak_rss_kb)
+    print(f"export_rows: {figures['export_rows']:,.0f}")
+    print(f"export_csv_seconds: {figures['export_csv_seconds']:.2f}")
+    print(f"copy_csv_seconds: {figures['copy_csv_seconds']:.2f}")
+    print(f"export_csv_activities_rows_per_s: {figures['export_csv_activities_rows_per_s']:,.0f}")
+    print(f"export_peak_rss_mb: {figures['export_peak_rss_mb']:.1f}")
+    print(f"export_csv_vs_copy: {figures['export_csv_vs_copy']:.2f}")
 
 
 def peak_rss_kb() -> int:
@@ -368,10 +384,14 @@ def main() -> None:
         "--reuse", action="store_true", help="measure the data a previous run left (no reseed)"
     )
     parser.add_argument("--child-report", nargs=2, metavar=("START", "END"), help=argparse.SUPPRESS)
+    parser.add_argument("--child-export", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     url = configure_environment()
     if args.child_report:
         child_report(*args.child_report)
+        return
+    if args.child_export:
+        child_export()
         return
 
     sizes = QUICK if args.quick else FULL
@@ -468,6 +488,11 @@ def main() -> None:
     )
     child_mb = float(child.stdout.split("child_rss_mb:")[1].split()[0])
     print(f"report_peak_rss_mb: {child_mb:.1f}")
+
+    exported = subprocess.run(
+        [sys.executable, __file__, "--child-export"], capture_output=True, text=True, check=True
+    )
+    print(exported.stdout, end="")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import xlsxwriter
 # A spreadsheet reads a cell starting with one of these as a formula (tab and CR too:
 # some programs strip them and read what follows). OWASP, "CSV Injection".
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_FIRST = frozenset(FORMULA_STARTS)
 BOM = "\ufeff"
 CSV_CHUNK_ROWS = 500
 
@@ -39,20 +40,17 @@ class Column:
 def neutralise(value: str) -> str:
     """A text cell a spreadsheet would run as a formula, made plain text: a leading
     apostrophe, which spreadsheets hide and do not evaluate."""
-    if value.startswith(FORMULA_STARTS):
+    if value[:1] in FORMULA_FIRST and value:
         return "'" + value
     return value
 
 
-def _csv_cell(value: Cell) -> str | int | float | Decimal:
-    if value is None:
-        return ""
-    if isinstance(value, str):
+def _csv_cell(value: Cell) -> str | int | float | Decimal | dt.date | None:
+    # The csv module writes None as "", and numbers and days with str(): 12.5, 2026-03-01.
+    if type(value) is str:
         return neutralise(value)
     if isinstance(value, dt.datetime):
         return value.isoformat(timespec="seconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
     return value
 
 
@@ -83,13 +81,18 @@ def csv_chunks(
     writer.writerow([c.name for c in columns])
     yield (BOM + line.take()).encode()
     done = 0
+    batch: list[list[Any]] = []
     for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
-        done += 1
-        if done % CSV_CHUNK_ROWS == 0:
+        batch.append([_csv_cell(value) for value in row])
+        if len(batch) == CSV_CHUNK_ROWS:
+            writer.writerows(batch)
+            done += len(batch)
+            batch.clear()
             yield line.take().encode()
             if progress:
                 progress(done)
+    writer.writerows(batch)
+    done += len(batch)
     yield line.take().encode()
     if progress:
         progress(done)

@@ -31,6 +31,7 @@ from django.utils import timezone
 from exports import kinds
 from exports.formats import FORMATS, write_csv, write_xlsx
 from exports.models import ExportJob, MemberImport, Status
+from exports.pdf import reports_pdf
 from groups.models import GroupMembership, PeerGroup
 from networks.models import Membership, Network, User
 from networks.policy import Access
@@ -72,8 +73,17 @@ def export_job_create(
 
 
 def write_export(
-    out: Any, kind: kinds.Kind, selection: kinds.Selection, format: str, progress: Progress | None
+    out: Any,
+    network: Network,
+    kind: kinds.Kind,
+    selection: kinds.Selection,
+    format: str,
+    progress: Progress | None,
 ) -> None:
+    if format == "pdf":
+        reports = selection.queryset.select_related("group").order_by("group__name", "pk")
+        out.write(reports_pdf(network, reports, selection.title))
+        return
     rows = kind.rows(selection.queryset)
     if format == "xlsx":
         write_xlsx(out, kind.columns, rows, sheet=kind.title, progress=progress)
@@ -101,7 +111,7 @@ def export_job_run(*, job_id: int) -> bool:
             ExportJob.objects.filter(pk=job.pk).update(rows_done=min(done, job.rows_total))
 
         with tempfile.TemporaryFile() as out:
-            write_export(out, kind, selection, job.format, progress)
+            write_export(out, job.network, kind, selection, job.format, progress)
             out.seek(0)
             name = f"{selection.filename}.{FORMATS[job.format][1]}"
             job.file.save(name, File(out), save=False)

@@ -29,6 +29,9 @@ from networks.policy import Access, network_access
 
 # Query parameters that are about the page, not the rows.
 NOT_FILTERS = ("format", "page")
+# A PDF of more reports than this is written in the background: a report is a page or two,
+# and laying out dozens would keep the browser waiting.
+PDF_IN_REQUEST = 12
 
 
 def _attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
@@ -53,12 +56,12 @@ def export(
         query.pop(name, None)
     selection = spec.select(network, access, arguments, query)
     filename = f"{selection.filename}.{FORMATS[fmt][1]}"
-    if fmt == "pdf":
+    count = selection.queryset.count()
+    if fmt == "pdf" and count <= PDF_IN_REQUEST:
         reports = selection.queryset.select_related("group").order_by("group__name", "pk")
         document = reports_pdf(network, reports, selection.title)
         return _attachment(HttpResponse(document, content_type=FORMATS["pdf"][0]), filename)
-    count = selection.queryset.count()
-    if count > settings.EXPORT_BACKGROUND_ROWS:
+    if count > (PDF_IN_REQUEST if fmt == "pdf" else settings.EXPORT_BACKGROUND_ROWS):
         job = services.export_job_create(
             network=network,
             owner=request.user,

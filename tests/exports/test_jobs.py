@@ -138,3 +138,28 @@ def test_expired_files_are_deleted_and_the_page_says_so(
 def test_beat_deletes_expired_exports_hourly(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["delete-expired-exports"]
     assert entry["task"] == "exports.tasks.delete_expired_exports"
+
+
+def test_a_pdf_of_many_reports_is_written_in_the_background(
+    world, report, as_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    from exports import views
+
+    monkeypatch.setattr(views, "PDF_IN_REQUEST", 0)
+    client = as_user(world.organiser)
+    url = reverse("exports:reports", args=[world.network.slug])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(url, {"format": "pdf", "period": report.period_start.isoformat()})
+    job = ExportJob.objects.get()
+    assert response["Location"] == job.get_absolute_url()
+    download = client.get(reverse("exports:job_download", args=[world.network.slug, job.pk]))
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+
+
+def test_the_activity_logs_htmx_results_carry_the_export_menu_with_the_filters(world, as_user):
+    url = reverse("groups:activities", args=[world.network.slug])
+    partial = as_user(world.member).get(
+        url, {"kind": "course_taught"}, headers={"HX-Request": "true"}
+    )
+    text = partial.content.decode()
+    assert 'hx-swap-oob="true"' in text and "kind=course_taught&amp;format=csv" in text
