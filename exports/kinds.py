@@ -329,7 +329,7 @@ def _number(text: str | None) -> Decimal | None:
 def report_rows_of(report: ProgressReport) -> Iterator[Sequence[Cell]]:
     """One row per measure of the stored snapshot, its figures as the report page shows
     them (objectives.snapshot.display)."""
-    data = display(report.data)
+    data = display(report.data, currency=report.network.currency)
     group = data["group"]["name"]
     activities, referrals = data["activities"], data["referrals"]
     tail = (
@@ -367,7 +367,9 @@ def report_rows_of(report: ProgressReport) -> Iterator[Sequence[Cell]]:
 
 
 def _report_rows(reports: QuerySet[Any]) -> Iterator[Sequence[Cell]]:
-    ordered = reports.select_related("group").order_by("period_start", "group__name", "pk")
+    ordered = reports.select_related("group", "network").order_by(
+        "period_start", "group__name", "pk"
+    )
     for report in ordered.iterator(chunk_size=200):
         yield from report_rows_of(report)
 

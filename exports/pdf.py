@@ -26,7 +26,11 @@ def reports_pdf(network: Network, reports: Iterable[ProgressReport], title: str)
     import weasyprint  # loads Pango: only when a PDF is asked for
 
     sections = [
-        {"report": report, "group": report.group, "data": display(report.data)}
+        {
+            "report": report,
+            "group": report.group,
+            "data": display(report.data, currency=network.currency),
+        }
         for report in reports
     ]
     html = render_to_string(

@@ -57,8 +57,10 @@ def report(world):
         led_by=world.gardener,
     )
     ContributionFactory(activity=a1, measure=reach, amount=Decimal("12.5"))
+    # The network's reading is the measure's value; the group's reading is its own part.
+    CheckInFactory(measure=hours, value=Decimal("310.25"), recorded_on=dt.date(2026, 3, 9))
     CheckInFactory(
-        measure=hours, group=world.group, value=Decimal("310.25"), recorded_on=dt.date(2026, 3, 9)
+        measure=hours, group=world.group, value=Decimal("120"), recorded_on=dt.date(2026, 3, 9)
     )
     report, _ = services.report_create(
         group=world.group, period_start=MARCH[0], period_end=MARCH[1], deliver=False

@@ -44,6 +44,7 @@ def test_the_xlsx_numbers_are_the_report_pages(world, report, as_user):
         assert row["status"] in page
     hours = next(r for r in rows if r["measure"] == "Mentoring hours")
     assert hours["value"] == 310.25 and hours["target"] == 1200.5
+    assert hours["group_contribution"] == 120
     assert hours["progress_percent"] == round(310.25 / 1200.5 * 100)
     assert rows[0]["activities"] == 1 and rows[0]["people_reached"] == 12
 
