@@ -233,19 +233,26 @@ def import_plan(*, network: Network, content: bytes | str) -> ImportPlan:
         )
         return plan
     reader.fieldnames = headers
-    groups = list(network.groups.filter(archived_at__isnull=True))
-    by_token = {g.slug.lower(): g for g in groups} | {g.name.strip().lower(): g for g in groups}
-    elsewhere = set(
-        PeerGroup.objects.exclude(network=network)
-        .annotate(lname=Lower("name"))
-        .values_list("lname", flat=True)
-    ) | set(PeerGroup.objects.exclude(network=network).values_list("slug", flat=True))
-    seen: dict[str, int] = {}
+    records = []
     for record in reader:
-        line = reader.line_num
         cell = {k: (v or "").strip() for k, v in record.items() if isinstance(k, str)}
-        if not any(cell.values()):
-            continue  # a blank line
+        if any(cell.values()):  # blank lines are skipped
+            records.append((reader.line_num, cell))
+    groups = list(network.groups.active())
+    by_token = {g.slug.lower(): g for g in groups} | {g.name.strip().lower(): g for g in groups}
+    unknown = {
+        token.lower()
+        for _line, cell in records
+        for token, _gardener in _split_groups(cell.get("groups", ""))
+        if token.lower() not in by_token
+    }
+    # Only to say why a group is unknown: the other networks' groups the file names.
+    others = PeerGroup.objects.exclude(network=network).annotate(lname=Lower("name"))
+    elsewhere = set(others.filter(lname__in=unknown).values_list("lname", flat=True)) | set(
+        others.filter(slug__in=unknown).values_list("slug", flat=True)
+    )
+    seen: dict[str, int] = {}
+    for line, cell in records:
         errors = []
         email = cell.get("email", "").lower()
         if not email:
