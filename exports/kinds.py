@@ -32,17 +32,24 @@ from objectives.snapshot import display
 CHUNK = 2000  # rows a server-side cursor fetches at a time
 
 
+Rows = Callable[[QuerySet[Any]], Iterator[Sequence[Cell]]]
+
+
 @dataclass(frozen=True)
 class Selection:
-    """What one request asked for: its rows (not yet fetched) and what to call the file."""
+    """What one request asked for: its rows (not yet fetched) and what to call the file.
+    `columns` and `rows`, when set, stand in for the kind's own for this person: an export
+    whose columns depend on who asks (the referral log without client contact details for
+    those who may not see them) chooses them in its `select`."""
 
     title: str
     filename: str
     queryset: QuerySet[Any]
+    columns: tuple[Column, ...] | None = None
+    rows: Rows | None = None
 
 
 Select = Callable[[Network, Access, Mapping[str, Any], QueryDict], Selection]
-Rows = Callable[[QuerySet[Any]], Iterator[Sequence[Cell]]]
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,14 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {}
+
+
+def columns_of(kind: Kind, selection: Selection) -> tuple[Column, ...]:
+    return selection.columns or kind.columns
+
+
+def rows_of(kind: Kind, selection: Selection) -> Iterator[Sequence[Cell]]:
+    return (selection.rows or kind.rows)(selection.queryset)
 
 
 def register(kind: Kind) -> Kind:

@@ -84,11 +84,12 @@ def write_export(
         reports = selection.queryset.select_related("group").order_by("group__name", "pk")
         out.write(reports_pdf(network, reports, selection.title))
         return
-    rows = kind.rows(selection.queryset)
+    rows = kinds.rows_of(kind, selection)
+    columns = kinds.columns_of(kind, selection)
     if format == "xlsx":
-        write_xlsx(out, kind.columns, rows, sheet=kind.title, progress=progress)
+        write_xlsx(out, columns, rows, sheet=kind.title, progress=progress)
     else:
-        write_csv(out, kind.columns, rows, progress=progress)
+        write_csv(out, columns, rows, progress=progress)
 
 
 def export_job_run(*, job_id: int) -> bool:

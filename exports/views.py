@@ -74,16 +74,15 @@ def export(
         )
         messages.info(request, f"{count:,} rows: the file is being written; we mail you a link.")
         return redirect(job)
-    rows = spec.rows(selection.queryset)
+    rows = kinds.rows_of(spec, selection)
+    columns = kinds.columns_of(spec, selection)
     if fmt == "csv":
-        response = StreamingHttpResponse(
-            csv_chunks(spec.columns, rows), content_type=FORMATS["csv"][0]
-        )
+        response = StreamingHttpResponse(csv_chunks(columns, rows), content_type=FORMATS["csv"][0])
         return _attachment(response, filename)
     # XLSX is a zip that is only whole at the end: written to a temporary file in constant
     # memory, then streamed from it.
     out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
-    write_xlsx(out, spec.columns, rows, sheet=spec.title)
+    write_xlsx(out, columns, rows, sheet=spec.title)
     out.seek(0)
     return FileResponse(out, as_attachment=True, filename=filename, content_type=FORMATS[fmt][0])
 

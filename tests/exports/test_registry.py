@@ -56,6 +56,30 @@ def test_a_registered_kind_is_routed_and_documented(world, as_user, extra_kind):
     assert "Groups (test)" in page
 
 
+def test_a_selection_may_choose_its_own_columns_for_who_asks(world, as_user, extra_kind):
+    """As the referral log will for members, who get no client contact details."""
+
+    def select(network, access, arguments, query):
+        if access.is_organiser:
+            return kinds.Selection("Groups", "groups", network.groups.all())
+        return kinds.Selection(
+            "Groups",
+            "groups",
+            network.groups.all(),
+            columns=(Column("slug", "The group's slug."),),
+            rows=lambda groups: ((slug,) for slug in groups.values_list("slug", flat=True)),
+        )
+
+    import dataclasses
+
+    kinds.KINDS["test_groups"] = dataclasses.replace(extra_kind, select=select)
+    url = reverse("exports:test_groups", args=[world.network.slug])
+    member = b"".join(as_user(world.member).get(url).streaming_content).decode("utf-8-sig")
+    organiser = b"".join(as_user(world.organiser).get(url).streaming_content).decode("utf-8-sig")
+    assert member.splitlines() == ["slug", "founders"]
+    assert organiser.splitlines() == ["name", "Founders Circle"]
+
+
 def test_a_kind_cannot_be_registered_twice():
     with pytest.raises(ValueError):
         kinds.register(kinds.KINDS["activities"])
