@@ -22,12 +22,13 @@ from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 
 from exports.formats import Cell, Column
-from groups.models import Activity, GroupMembership
+from groups.models import Activity, GroupMembership, PeerGroup
 from hub.views import active_groups, activity_filters, filtered_activities
 from networks.models import Membership, Network
 from networks.policy import Access
 from objectives.models import CheckIn, Measure, ProgressReport
 from objectives.snapshot import display
+from referrals.models import Referral
 
 CHUNK = 2000  # rows a server-side cursor fetches at a time
 
@@ -456,5 +457,107 @@ register(
         rows=_report_rows,
         formats=("csv", "xlsx", "pdf"),
         model=ProgressReport,
+    )
+)
+
+# ---------------------------------------------------------------- referral log
+
+REFERRAL_COLUMNS = (
+    Column("referral_id", "Grove's id of the referral.", "number", 12),
+    Column("made_on", "The day the concierge made it.", "date", 12),
+    Column("status", "Made, accepted, in progress, served, closed or declined.", "text", 14),
+    Column("need", "What the client needs, as the concierge wrote it.", "text", 40),
+    Column("concierge", "The member who brought the client and stays with them.", "text", 22),
+    Column("colleague", "The member serving the client.", "text", 22),
+    Column(
+        "client",
+        "The client's name, for the people who may see it (the concierge, the colleague, the "
+        "group's gardener and the organisers, once the client consented); “—” otherwise.",
+        "text",
+        24,
+    ),
+    Column("served_on", "The day the client was served; empty until then.", "date", 12),
+    Column("closed_on", "The day it closed; empty until then.", "date", 12),
+    Column("closed_value", "The business value recorded at the close.", "number", 14),
+    Column("satisfaction", "The client's rating, 1 to 5; empty without feedback.", "number", 12),
+)
+CONTACT_COLUMNS = (
+    Column("client_organisation", "The client's organisation (see client).", "text", 24),
+    Column("client_email", "The client's email (see client).", "text", 28),
+    Column("client_phone", "The client's phone (see client).", "text", 16),
+)
+REFERRAL_STATUS = dict(Referral.Status.choices)
+HIDDEN = "—"
+
+
+def _referral_cells(referral: Referral, *, client: bool, contact: bool) -> Sequence[Cell]:
+    cells: list[Cell] = [
+        referral.pk,
+        referral.made_on,
+        REFERRAL_STATUS.get(referral.status, referral.status),
+        referral.need,
+        referral.referrer.name,
+        referral.receiver.name,
+        referral.client.name if client else HIDDEN,
+        referral.served_on,
+        referral.closed_on,
+        referral.closed_value,
+        referral.client_rating,
+    ]
+    if contact:
+        found = referral.client
+        cells += [found.organisation, found.email, found.phone] if client else [HIDDEN] * 3
+    return cells
+
+
+def _referral_queryset(referrals: QuerySet[Any]) -> QuerySet[Any]:
+    return referrals.select_related("client", "referrer", "receiver", "group").order_by(
+        "-made_on", "-id"
+    )
+
+
+def _referral_rows(referrals: QuerySet[Any]) -> Iterator[Sequence[Cell]]:
+    """Every detail: the admin action (site admins) and organisers."""
+    for referral in _referral_queryset(referrals).iterator(chunk_size=CHUNK):
+        yield _referral_cells(referral, client=True, contact=True)
+
+
+def _select_referrals(
+    network: Network, access: Access, arguments: Mapping[str, Any], query: QueryDict
+) -> Selection:
+    group = get_object_or_404(PeerGroup, network=network, slug=arguments["group_slug"])
+    group.network = network
+    access.require(access.can_see_group_referrals(group))
+    referrals = Referral.objects.filter(group=group)
+    # Contact details leave Grove only in the files of those who serve every client of
+    # the group (its gardener, the organisers); a member's file has no contact columns,
+    # and each row's client name follows the page's rule.
+    contact = access.is_organiser or access.gardens(group)
+
+    def rows(selected: QuerySet[Any]) -> Iterator[Sequence[Cell]]:
+        for referral in _referral_queryset(selected).iterator(chunk_size=CHUNK):
+            yield _referral_cells(referral, client=access.can_see_client(referral), contact=contact)
+
+    return Selection(
+        f"Referral log, {group.name}",
+        _stem(network.slug, group.slug, "referrals"),
+        referrals,
+        columns=REFERRAL_COLUMNS + (CONTACT_COLUMNS if contact else ()),
+        rows=rows,
+    )
+
+
+register(
+    Kind(
+        slug="referrals",
+        title="Referral log of a collaborative network group",
+        description="The group's members and the organisers. One row per referral, newest "
+        "first. Members' files leave out the client contact columns, and show a client's name "
+        "only to the people who may see it.",
+        route="referrals/<slug:group_slug>/",
+        columns=REFERRAL_COLUMNS + CONTACT_COLUMNS,
+        select=_select_referrals,
+        rows=_referral_rows,
+        model=Referral,
     )
 )
