@@ -41,7 +41,7 @@ from groups.models import Activity, GroupMembership, PeerGroup
 from groups.services import activity_save
 from networks.models import Membership, Network, User
 from objectives import figures as engine
-from objectives.figures import ReportPeriod, closed_periods
+from objectives.figures import ReportPeriod, closed_periods, last_closed_period
 from objectives.models import Contribution, Measure, Objective, ProgressReport, ReportDelivery
 from objectives.snapshot import (
     SNAPSHOT_VERSION,
@@ -465,15 +465,28 @@ def periods_due(network: Network, now: dt.datetime | None = None) -> list[Report
     return [p for p in periods if groups_missing_report(network, p).exists()]
 
 
+def mails_period(network: Network, period: ReportPeriod, now: dt.datetime | None = None) -> bool:
+    """Whether a period's reports are mailed: only the latest closed period's are. Older
+    periods written late (workers were down, a network back-filled) are reports to read,
+    not news: mailing them would send every member one mail per missed period."""
+    return period == last_closed_period(network, now)
+
+
 def reports_catch_up(
     *, network: Network, now: dt.datetime | None = None, deliver: bool = False
 ) -> int:
     """Write the reports of every closed period that lacks them; returns how many.
 
-    Without `deliver` it back-fills quietly: nobody is mailed about old periods.
+    Without `deliver` it back-fills quietly; with it, only the latest closed period is
+    mailed (see `mails_period`).
     """
     return sum(
-        reports_for_period(network=network, period_start=p.start, period_end=p.end, deliver=deliver)
+        reports_for_period(
+            network=network,
+            period_start=p.start,
+            period_end=p.end,
+            deliver=deliver and mails_period(network, p, now),
+        )
         for p in periods_due(network, now)
     )
 

@@ -83,6 +83,8 @@ def schedule_due_reports() -> int:
     queued = 0
     for network in Network.objects.order_by("pk"):
         for period in services.periods_due(network):
+            # Back-filled periods are written without mail; only the latest is news.
+            deliver = services.mails_period(network, period)
             figures = services.network_figures(network=network, period=period)
             missing = services.groups_missing_report(network, period).values_list("pk", flat=True)
             for group_id in missing:
@@ -92,6 +94,7 @@ def schedule_due_reports() -> int:
                     period.start.isoformat(),
                     period.end.isoformat(),
                     services.figures_for_group(figures, group_id),
+                    deliver,
                 )
                 queued += 1
     for delivery_id in services.stalled_email_deliveries():
@@ -102,7 +105,11 @@ def schedule_due_reports() -> int:
 
 @shared_task
 def compute_group_report(
-    group_id: int, period_start: str, period_end: str, figures: dict | None = None
+    group_id: int,
+    period_start: str,
+    period_end: str,
+    figures: dict | None = None,
+    deliver: bool = True,
 ) -> int | None:
     group = PeerGroup.objects.select_related("network").filter(pk=group_id).first()
     if group is None:
@@ -112,6 +119,7 @@ def compute_group_report(
         period_start=dt.date.fromisoformat(period_start),
         period_end=dt.date.fromisoformat(period_end),
         figures=figures,
+        deliver=deliver,
     )
     return report.pk
 

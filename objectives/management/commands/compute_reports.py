@@ -72,7 +72,8 @@ class Command(BaseCommand):
                     network=network,
                     period_start=period.start,
                     period_end=period.end,
-                    deliver=deliver,
+                    # Only the latest closed period is mailed, by hand as by beat.
+                    deliver=deliver and services.mails_period(network, period),
                     progress=self._bar(f"{network.slug} {period.start}"),
                 )
                 total += created
