@@ -234,6 +234,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exports.tasks.delete_expired_exports",
         "schedule": 60 * 60,
     },
+    # Every write retires a network's cached dashboard; this computes it again before a
+    # visitor has to wait for it (cold it costs hundreds of bare page views).
+    "warm-network-dashboards": {
+        "task": "objectives.tasks.warm_network_dashboards",
+        "schedule": 2 * 60,
+    },
 }
 
 CACHES = {

@@ -195,10 +195,19 @@ def refresh_network_dashboard(network: Network) -> dict[str, Any]:
     return cached
 
 
+def _fresh(cached: dict[str, Any] | None, network: Network) -> bool:
+    # A new day moves every "expected" figure: yesterday's entry is stale.
+    return cached is not None and cached.get("day") == network.today()
+
+
+def network_dashboard_is_cold(network: Network) -> bool:
+    """Whether the next visitor would wait for the figures to be computed."""
+    return not _fresh(cache.get(_dashboard_cache_key(network.pk)), network)
+
+
 def _cached_dashboard(network: Network) -> dict[str, Any]:
     cached = cache.get(_dashboard_cache_key(network.pk))
-    # A new day moves every "expected" figure: yesterday's entry is stale.
-    if cached is None or cached.get("day") != network.today():
+    if not _fresh(cached, network):
         cached = refresh_network_dashboard(network)
     return cached
 
@@ -530,10 +539,15 @@ def network_value_data(network: Network, today: dt.date) -> dict[str, Any]:
         .order_by("-n", "sector")
     )
     since = today - dt.timedelta(days=ACTIVE_DAYS)
-    recent = Activity.objects.for_network(network).filter(occurred_on__gte=since)
-    joined = Activity.participants.through.objects.filter(activity__in=recent)
+    # One UNION of who led and who took part in the recent activities, each read through
+    # the activities' (network, day) index: an OR of two IN-subqueries made PostgreSQL scan
+    # every participant row of the network's history.
+    led = Activity.objects.for_network(network).filter(occurred_on__gte=since).order_by()
+    joined = Activity.participants.through.objects.filter(
+        activity__network=network, activity__occurred_on__gte=since
+    )
     active_count = members.filter(
-        Q(user_id__in=recent.values("led_by_id")) | Q(user_id__in=joined.values("user_id"))
+        user_id__in=led.values("led_by_id").union(joined.values("user_id"))
     ).count()
     referrals = Referral.objects.for_network(network)
     receivers = referrals.values("receiver_id")

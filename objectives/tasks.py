@@ -17,7 +17,7 @@ from celery import Task, shared_task
 
 from groups.models import PeerGroup
 from networks.models import Network
-from objectives import services
+from objectives import dashboards, services
 from objectives.models import ProgressReport
 
 logger = logging.getLogger(__name__)
@@ -161,3 +161,23 @@ def send_digest(self: Task, user_id: int) -> int:
         return _retry_busy(self)
     except MAIL_ERRORS as error:
         return _retry_mail(self, services.digest_waiting(user_id=user_id), error)
+
+
+@shared_task
+def warm_network_dashboards() -> int:
+    """Compute the dashboard of every network whose cached figures are gone (a write
+    retired them, or a new day began), so that no visitor waits for them. Beat runs it
+    every few minutes; one task per network keeps a large one from holding up the rest."""
+    cold = [n.pk for n in Network.objects.order_by("pk") if dashboards.network_dashboard_is_cold(n)]
+    for network_id in cold:
+        _enqueue(refresh_network_dashboard, network_id)
+    return len(cold)
+
+
+@shared_task
+def refresh_network_dashboard(network_id: int) -> bool:
+    network = Network.objects.filter(pk=network_id).first()
+    if network is None or not dashboards.network_dashboard_is_cold(network):
+        return False  # gone, or warmed meanwhile by a visitor or a sibling task
+    dashboards.refresh_network_dashboard(network)
+    return True

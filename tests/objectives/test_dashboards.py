@@ -528,3 +528,13 @@ def test_refreshing_the_dashboard_ahead_serves_visitors_from_the_cache(world, as
         response = client.get(url("dashboard", world))
     assert len(queries) == 7 + MENU  # as for any page, plus the viewer's group dashboards
     assert "Grow the local economy: progress by month" in response.content.decode()
+
+
+def test_a_member_who_only_took_part_recently_is_active(world, as_user):
+    today = world.network.today()
+    led = ActivityFactory(group=world.group, led_by=world.gardener, occurred_on=today)
+    led.participants.add(world.member)
+    elsewhere = PeerGroupFactory(network=world.other_network)
+    ActivityFactory(group=elsewhere, led_by=world.outsider, occurred_on=today)
+    response = as_user(world.member).get(url("value", world))
+    assert response.context["active_count"] == 2  # the gardener led, the member took part
