@@ -64,10 +64,22 @@ from django.utils import timezone
 from groups.models import Activity, PeerGroup
 from networks.formatting import date_range
 from networks.models import Network
-from objectives.models import CheckIn, Contribution, Measure, Objective
+from objectives.models import (
+    ActivityMonth,
+    CheckIn,
+    Contribution,
+    ContributionMonth,
+    Measure,
+    Objective,
+)
 from referrals.models import SETTLED, Referral, Touchpoint
 
 ZERO = Decimal(0)
+# Whole months of activity counts and contribution sums are read from the monthly rollups
+# (objectives.rollup) rather than from every row; only the days before a range's first
+# whole month and those of the current month read rows. Tests turn it off to check that
+# both readers give the same figures.
+ROLLUP = True
 Source = Measure.Source
 Period = Literal["week", "month"]
 # None: the whole network; "group": per group id; "week"/"month": per period start day.
@@ -415,15 +427,34 @@ def _spread(
     return found
 
 
+def _first_whole_month(day: dt.date) -> dt.date:
+    return day if day.day == 1 else (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _summed(
+    rows: Iterable[dict], by: By, measures: list[Measure]
+) -> dict[tuple[int, Any], Decimal]:
+    """Like `_spread`, for rows of a UNION (rows and rollups): the same key comes twice."""
+    found: dict[tuple[int, Any], Decimal] = defaultdict(lambda: ZERO)
+    for row in rows:
+        key = None if by is None else _key(row["key"])
+        for m in measures:
+            value = row[f"m{m.pk}"]
+            if value:
+                found[(m.pk, key)] += Decimal(value)
+    return {k: v for k, v in found.items() if v}
+
+
 def _activity_counts(
     measures: list[Measure], start: dt.date | None, end: dt.date, by: By, group_id: int | None
 ) -> dict[tuple[int, Any], Decimal]:
     low = min(_low(m, start) for m in measures)
-    qs: QuerySet[Activity] = Activity.objects.filter(
-        network_id__in={m.objective.network_id for m in measures}
-    ).in_period(low, end)
+    networks = {m.objective.network_id for m in measures}
+    qs: QuerySet[Activity] = Activity.objects.filter(network_id__in=networks).in_period(low, end)
     if group_id is not None:
         qs = qs.filter(group_id=group_id)
+    if ROLLUP and by != "week":
+        return _activity_counts_rolled(measures, start, end, by, group_id, qs)
     qs = _grouped(qs, by, "occurred_on", "group_id")
     aggregates = {}
     for m in measures:
@@ -434,11 +465,61 @@ def _activity_counts(
     return _spread(qs, by, aggregates, measures)
 
 
+def _activity_counts_rolled(
+    measures: list[Measure],
+    start: dt.date | None,
+    end: dt.date,
+    by: By,
+    group_id: int | None,
+    qs: QuerySet[Activity],
+) -> dict[tuple[int, Any], Decimal]:
+    """Whole months from ActivityMonth, the days around them from the rows: one UNION."""
+    stop = end.replace(day=1)
+    firsts = {m.pk: _first_whole_month(_low(m, start)) for m in measures}
+    rows = qs.filter(Q(occurred_on__lt=max(firsts.values())) | Q(occurred_on__gte=stop))
+    months = ActivityMonth.objects.filter(
+        network_id__in={m.objective.network_id for m in measures},
+        month__gte=min(firsts.values()),
+        month__lt=stop,
+    )
+    if group_id is not None:
+        months = months.filter(group_id=group_id)
+    row_counts: dict[str, Any] = {}
+    month_counts: dict[str, Any] = {}
+    for m in measures:
+        first = firsts[m.pk]
+        in_rows = Q(network_id=m.objective.network_id, occurred_on__gte=_low(m, start)) & (
+            Q(occurred_on__lt=first) | Q(occurred_on__gte=stop)
+        )
+        in_months = Q(network_id=m.objective.network_id, month__gte=first)
+        if m.activity_kinds:
+            in_rows &= Q(kind__in=m.activity_kinds)
+            in_months &= Q(kind__in=m.activity_kinds)
+        row_counts[f"m{m.pk}"] = Count("id", filter=in_rows)
+        month_counts[f"m{m.pk}"] = Sum("count", filter=in_months)
+    if by == "month":
+        row_key: Any = TruncMonth("occurred_on")
+        month_key: Any = F("month")
+    else:  # by network (for one total) or by group
+        row_key = month_key = F("group_id" if by == "group" else "network_id")
+    union = (
+        rows.order_by()
+        .values(key=row_key)
+        .annotate(**row_counts)
+        .union(months.order_by().values(key=month_key).annotate(**month_counts), all=True)
+    )
+    return _summed(union, by, measures)
+
+
 def _activity_sums(
     measures: list[Measure], start: dt.date | None, end: dt.date, by: By, group_id: int | None
 ) -> dict[tuple[int, Any], Decimal]:
     ids = [m.pk for m in measures]
     networks = {m.objective.network_id for m in measures}
+    first = None if start is None else _first_whole_month(start)
+    stop = end.replace(day=1)
+    if ROLLUP and by != "week" and (first is None or first < stop):
+        return _activity_sums_rolled(ids, networks, first, stop, start, end, by, group_id)
     if start is None and by is None and group_id is None:
         return _activity_sums_to(ids, networks, end)
     # The network filter lets the activities' (network, day) index find the period's rows.
@@ -456,6 +537,56 @@ def _activity_sums(
         key_fields.append("key")
     rows = qs.order_by().values(*key_fields).annotate(total=Sum("amount"))
     return {(row["measure_id"], _key(row.get("key"))): row["total"] for row in rows if row["total"]}
+
+
+def _activity_sums_rolled(
+    ids: list[int],
+    networks: set[int],
+    first: dt.date | None,
+    stop: dt.date,
+    start: dt.date | None,
+    end: dt.date,
+    by: By,
+    group_id: int | None,
+) -> dict[tuple[int, Any], Decimal]:
+    """Whole months first <= month < stop from ContributionMonth (all months before stop
+    when first is None), the days around them from the rows: one UNION."""
+    around = Q(activity__occurred_on__gte=stop)
+    if first is not None:
+        around |= Q(activity__occurred_on__lt=first)
+    rows = (
+        Contribution.objects.filter(measure_id__in=ids, activity__network_id__in=networks)
+        .in_period(start, end)
+        .filter(around)
+    )
+    months = ContributionMonth.objects.filter(
+        measure_id__in=ids, network_id__in=networks, month__lt=stop
+    )
+    if first is not None:
+        months = months.filter(month__gte=first)
+    if group_id is not None:
+        rows = rows.filter(activity__group_id=group_id)
+        months = months.filter(group_id=group_id)
+    row_keys: dict[str, Any] = {}
+    month_keys: dict[str, Any] = {}
+    if by == "group":
+        row_keys, month_keys = {"key": F("activity__group_id")}, {"key": F("group_id")}
+    elif by == "month":
+        row_keys, month_keys = {"key": TruncMonth("activity__occurred_on")}, {"key": F("month")}
+    union = (
+        rows.order_by()
+        .values("measure_id", **row_keys)
+        .annotate(total=Sum("amount"))
+        .union(
+            months.order_by().values("measure_id", **month_keys).annotate(total=Sum("amount")),
+            all=True,
+        )
+    )
+    found: dict[tuple[int, Any], Decimal] = defaultdict(lambda: ZERO)
+    for row in union:
+        if row["total"]:
+            found[(row["measure_id"], None if by is None else _key(row["key"]))] += row["total"]
+    return {k: v for k, v in found.items() if v}
 
 
 def _activity_sums_to(

@@ -283,3 +283,58 @@ class ReportDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} → {self.user} ({self.state})"
+
+
+# ---------------------------------------------------------------- monthly rollups
+#
+# What the figures engine reads for whole months instead of every row of history. Both are
+# maintained on every write of an activity or contribution (objectives.rollup, called from
+# objectives.signals, so every path keeps them: pages, admin, API, import, shell); bulk
+# loads that bypass signals end with `manage.py rebuild_rollups`.
+
+
+class ActivityMonth(models.Model):
+    """How many activities of one kind a group logged in one month."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(PeerGroup, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The month's first day.")
+    kind = models.CharField(max_length=30)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "month", "kind"], name="objectives_activitymonth_once"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["network", "month"], name="objectives_actmonth_net_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.month:%Y-%m} {self.kind}: {self.count}"
+
+
+class ContributionMonth(models.Model):
+    """How much a group's activities of one month contributed to one measure."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(PeerGroup, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The month's first day.")
+    # Wider than a contribution's amount: it sums many of them.
+    amount = models.DecimalField(max_digits=20, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "group", "month"], name="objectives_contributionmonth_once"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["group", "month"], name="objectives_contmonth_group_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} {self.group_id} {self.month:%Y-%m}: {self.amount}"

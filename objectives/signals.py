@@ -1,20 +1,23 @@
-"""Figures stay fresh: every write that can change a figure retires the cached dashboard.
+"""Figures stay fresh: every write that can change a figure retires the cached dashboard
+and recomputes the monthly rollups it touched (objectives.rollup).
 
 Signals rather than calls in each service, because figures change through every path
 (pages, the Django admin, the API, management commands, the shell) and a path that forgot
-would show stale numbers. The handlers only invalidate a cache: no business logic here.
-(`seed_scale` bulk-loads without signals, but only into a new network, which has no
-cached figures yet.)
+would show stale numbers. The handlers only invalidate a cache and keep derived tables
+equal to their rows: no business logic here. (`seed_scale` bulk-loads without signals, but
+only into a new network, which has no cached figures yet, and rebuilds its rollups.)
 """
 
+import datetime as dt
 from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 
 from groups.models import Activity, PeerGroup
 from networks.models import Network
+from objectives import rollup
 from objectives.dashboards import forget_network_dashboard
 from objectives.models import CheckIn, Contribution, Measure, Objective
 from referrals.models import Referral
@@ -55,7 +58,42 @@ def figures_changed(sender: type, instance: Any, **kwargs: Any) -> None:
         transaction.on_commit(lambda: forget_network_dashboard(network_id), robust=True)
 
 
+# ---------------------------------------------------------------- rollups
+
+
+def _loaded_cell(instance: Activity) -> rollup.Cell | None:
+    # From __dict__: a deferred field must not cost a query for every activity loaded.
+    group_id, day = instance.__dict__.get("group_id"), instance.__dict__.get("occurred_on")
+    if isinstance(day, str):  # assigned from text and not yet cleaned
+        try:
+            day = dt.date.fromisoformat(day)
+        except ValueError:
+            return None
+    return None if group_id is None or day is None else (group_id, rollup.month_of(day))
+
+
+def activity_loaded(sender: type, instance: Activity, **kwargs: Any) -> None:
+    """Remember the cell an activity was in, so that moving it refreshes both cells."""
+    instance._rollup_cell = _loaded_cell(instance)  # type: ignore[attr-defined]
+
+
+def activity_written(sender: type, instance: Activity, **kwargs: Any) -> None:
+    cells = [c for c in (getattr(instance, "_rollup_cell", None), _loaded_cell(instance)) if c]
+    rollup.refresh_cells(cells)
+    instance._rollup_cell = _loaded_cell(instance)  # type: ignore[attr-defined]
+
+
+def contribution_written(sender: type, instance: Contribution, **kwargs: Any) -> None:
+    rollup.refresh_cells(rollup.activity_cells(instance.activity_id), activities=False)
+
+
 def connect() -> None:
+    post_init.connect(activity_loaded, sender=Activity, dispatch_uid="rollup-activity-init")
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(activity_written, sender=Activity, dispatch_uid=f"rollup-activity-{name}")
+        signal.connect(
+            contribution_written, sender=Contribution, dispatch_uid=f"rollup-contribution-{name}"
+        )
     # Network: its tolerance moves every status; PeerGroup: names show in the charts.
     for model in (
         Activity,

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from groups.models import Activity, GroupMembership, PeerGroup
 from networks.models import Invitation, Membership, Network, User
+from objectives import rollup
 from objectives.models import CheckIn, Contribution, Measure, Objective
 from referrals.models import Client, Referral, Touchpoint
 
@@ -134,6 +135,8 @@ class Command(BaseCommand):
             self._step("activities", lambda: self._activities(network, options["activities"]))
             self._step("referrals", lambda: self._referrals(network, options["referrals"]))
             self._step("check-ins and invitations", lambda: self._manual(network))
+            # COPY bypasses the signals that keep the monthly rollups.
+            self._step("rollups", lambda: sum(rollup.rebuild(network=network)))
         if _is_postgres():
             self._step("analyze", self._analyze)
         self.stdout.write(f"seed_scale: {slug} done in {time.perf_counter() - started:.1f}s")

@@ -1,0 +1,29 @@
+"""Recompute the monthly rollups from the raw activities and contributions."""
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from networks.models import Network
+from objectives import rollup
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute the monthly rollups of activities and contributions (all networks, or "
+        "one) from the raw rows: after bulk loads that bypass the app, or to check them."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--network", metavar="SLUG", help="Only this network.")
+
+    def handle(self, *args: object, **options: object) -> None:
+        network = None
+        if options["network"]:
+            network = Network.objects.filter(slug=options["network"]).first()
+            if network is None:
+                raise CommandError(f"No network with the slug {options['network']!r}.")
+        activities, contributions = rollup.rebuild(network=network)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Rebuilt {activities} activity and {contributions} contribution month(s)."
+            )
+        )

@@ -1,0 +1,208 @@
+"""The monthly rollups equal the raw rows after every kind of write, and the figures engine
+gives the same figures reading them as reading the rows alone."""
+
+import datetime as dt
+import io
+import random
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from groups.models import Activity
+from objectives import figures, rollup
+from objectives.models import ActivityMonth, Contribution, ContributionMonth, Measure
+from objectives.services import activity_save_with_contributions
+from tests.factories import (
+    ActivityFactory,
+    ContributionFactory,
+    MeasureFactory,
+    ObjectiveFactory,
+    PeerGroupFactory,
+)
+
+Source = Measure.Source
+KINDS = ["course_taught", "meeting_hosted", "blog_written"]
+
+
+def _rollups() -> tuple[set, set]:
+    activities = set(ActivityMonth.objects.values_list("group_id", "month", "kind", "count"))
+    contributions = set(
+        ContributionMonth.objects.values_list("measure_id", "group_id", "month", "amount")
+    )
+    return activities, contributions
+
+
+def assert_rollups_equal_the_rows() -> None:
+    maintained = _rollups()
+    rollup.rebuild()
+    assert maintained == _rollups()
+
+
+@pytest.fixture
+def measure(world):
+    objective = ObjectiveFactory(
+        network=world.network, starts_on=dt.date(2025, 1, 1), due_on=dt.date(2027, 1, 1)
+    )
+    return MeasureFactory(objective=objective, source=Source.ACTIVITY_SUM)
+
+
+def test_logging_an_activity_with_contributions_fills_its_month(world, measure):
+    activity = Activity(group=world.group, kind="course_taught", title="Soil", led_by=world.member)
+    activity.occurred_on = dt.date(2026, 3, 5)
+    activity_save_with_contributions(
+        activity=activity, participants=[], contributions={measure.pk: Decimal("2.5")}
+    )
+    assert _rollups() == (
+        {(world.group.pk, dt.date(2026, 3, 1), "course_taught", 1)},
+        {(measure.pk, world.group.pk, dt.date(2026, 3, 1), Decimal("2.50"))},
+    )
+
+
+def test_moving_an_activity_to_another_month_and_group_moves_its_figures(world, measure):
+    contribution = ContributionFactory(
+        measure=measure,
+        activity=ActivityFactory(group=world.group, occurred_on=dt.date(2026, 3, 5)),
+    )
+    ActivityFactory(group=world.group, occurred_on=dt.date(2026, 3, 9))
+    activity = Activity.objects.get(pk=contribution.activity_id)
+    activity.occurred_on = dt.date(2026, 5, 1)
+    activity.group = PeerGroupFactory(network=world.network)
+    activity.kind = "blog_written"
+    activity.save()
+    assert_rollups_equal_the_rows()
+    assert ActivityMonth.objects.filter(month=dt.date(2026, 5, 1), kind="blog_written").exists()
+
+
+def test_changing_and_removing_contributions_keeps_the_sums(world, measure):
+    contribution = ContributionFactory(
+        measure=measure, activity=ActivityFactory(group=world.group), amount=Decimal("4")
+    )
+    ContributionFactory(measure=measure, activity=ActivityFactory(group=world.group))
+    contribution.amount = Decimal("9.25")
+    contribution.save()
+    assert_rollups_equal_the_rows()
+    contribution.delete()
+    assert_rollups_equal_the_rows()
+
+
+def test_deleting_activities_groups_and_measures_leaves_no_stale_month(world, measure):
+    for _ in range(3):
+        ContributionFactory(measure=measure, activity=ActivityFactory(group=world.group))
+    Activity.objects.filter(pk=Activity.objects.first().pk).delete()
+    assert_rollups_equal_the_rows()
+    measure.delete()
+    assert_rollups_equal_the_rows()
+    world.group.delete()
+    assert _rollups() == (set(), set())
+
+
+def test_the_rebuild_command_restores_rollups_after_a_bulk_load(world, measure):
+    ContributionFactory(measure=measure, activity=ActivityFactory(group=world.group))
+    expected = _rollups()
+    ActivityMonth.objects.all().delete()  # as a COPY that bypassed the signals would leave it
+    ContributionMonth.objects.all().delete()
+    call_command("rebuild_rollups", stdout=io.StringIO())
+    assert _rollups() == expected
+
+
+# ---------------------------------------------------------------- the engine's two readers
+
+
+@pytest.fixture
+def random_history(world):
+    """Two networks of random activities and contributions over 18 months, objectives
+    starting mid-month, so ranges have part months at both ends."""
+    rng = random.Random(12)
+    groups = [world.group, PeerGroupFactory(network=world.network)]
+    other = PeerGroupFactory(network=world.other_network)
+    objective = ObjectiveFactory(
+        network=world.network, starts_on=dt.date(2025, 2, 17), due_on=dt.date(2027, 1, 1)
+    )
+    late = ObjectiveFactory(
+        network=world.network, starts_on=dt.date(2025, 11, 3), due_on=dt.date(2027, 1, 1)
+    )
+    measures = [
+        MeasureFactory(objective=objective, source=Source.ACTIVITY_COUNT),
+        MeasureFactory(objective=late, source=Source.ACTIVITY_COUNT, activity_kinds=KINDS[:2]),
+        MeasureFactory(objective=objective, source=Source.ACTIVITY_SUM),
+        MeasureFactory(objective=late, source=Source.ACTIVITY_SUM),
+    ]
+    foreign = MeasureFactory(
+        objective=ObjectiveFactory(
+            network=world.other_network, starts_on=dt.date(2025, 1, 1), due_on=dt.date(2027, 1, 1)
+        ),
+        source=Source.ACTIVITY_SUM,
+    )
+    # The days where a range or an objective begins or ends, and the days either side.
+    edges = [dt.date(2025, 3, 1), dt.date(2025, 3, 14), dt.date(2025, 12, 1)]
+    edges += [dt.date(2026, 7, 1), dt.date(2025, 2, 17), dt.date(2025, 11, 3)]
+    edges += [dt.date(2025, 9, 20), dt.date(2025, 6, 1), dt.date(2026, 7, 9)]
+    days = [(e + dt.timedelta(days=d), g, 1) for e in edges for d in (-1, 0, 1) for g in groups]
+    days += [
+        (
+            dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(560)),
+            rng.choice([*groups, other]),
+            0.7,
+        )
+        for _ in range(130)
+    ]
+    for day, group, chance in days:
+        activity = ActivityFactory(group=group, kind=rng.choice(KINDS), occurred_on=day)
+        for m in measures[2:] if group != other else [foreign]:
+            if rng.random() < chance:
+                ContributionFactory(
+                    activity=activity,
+                    measure=m,
+                    amount=Decimal(rng.randrange(1, 5000)) / 100,
+                )
+    assert Contribution.objects.count() > 100
+    return measures, groups
+
+
+def _every_figure(measures, groups) -> list:
+    """Every reader the pages use, over ranges that start and end mid-month and on the 1st."""
+    out: list = []
+    bounds = [None, dt.date(2025, 1, 1), dt.date(2025, 3, 14), dt.date(2025, 12, 1)]
+    ends = [dt.date(2025, 6, 1), dt.date(2025, 9, 20), dt.date(2026, 7, 1), dt.date(2026, 7, 9)]
+    for end in ends:
+        for start in bounds:
+            if start is not None and start >= end:
+                continue
+            out.append(figures.measure_values(measures, start=start, end=end))
+            out.append(figures.measure_values_by_group(measures, start=start, end=end))
+        for period in ("month", "week"):
+            out.append(
+                figures.measure_series(measures, start=dt.date(2025, 2, 3), end=end, period=period)
+            )
+            for g in groups:
+                out.append(
+                    figures.group_parts_by_period(
+                        measures, group_id=g.pk, start=dt.date(2025, 1, 20), end=end, period=period
+                    )
+                )
+    return out
+
+
+def test_the_engine_gives_the_same_figures_from_rollups_as_from_rows(random_history, monkeypatch):
+    measures, groups = random_history
+    from_rollups = _every_figure(measures, groups)
+    monkeypatch.setattr(figures, "ROLLUP", False)
+    from_rows = _every_figure(measures, groups)
+    assert from_rollups == from_rows
+    assert any(v for figure in from_rows for v in (figure.values() if figure else []))
+
+
+def test_random_writes_keep_the_rollups_equal_to_the_rows(random_history):
+    rng = random.Random(7)
+    activities = list(Activity.objects.order_by("pk"))
+    for activity in rng.sample(activities, 30):
+        activity.occurred_on += dt.timedelta(days=rng.randrange(-40, 40))
+        activity.kind = rng.choice(KINDS)
+        activity.save()
+    for activity in rng.sample(activities, 10):
+        Activity.objects.filter(pk=activity.pk).delete()
+    Contribution.objects.filter(
+        pk__in=list(Contribution.objects.values_list("pk", flat=True)[:20])
+    ).delete()
+    assert_rollups_equal_the_rows()
