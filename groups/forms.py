@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 
 from groups.models import Activity, GroupMembership, PeerGroup
 from groups.services import group_slug_for
-from networks.ids import ModelMultipleIdField
 from networks.models import HISTORY_YEARS, Invitation, Network, User
+from networks.people import PeopleField, PersonField, search_url
 from networks.text import required_text, visible_text
 
 MEASURE_PREFIX = "measure_"
@@ -71,17 +71,21 @@ class GroupForm(forms.ModelForm):
 
 
 class MemberAddForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=User.objects.none(), label="Member of the network")
+    user = PersonField(
+        queryset=User.objects.none(),
+        label="Member of the network",
+        help_text="Search by name, email or organisation (or type their email address).",
+        error_messages={"invalid_choice": "Choose a member of the network not yet in the group."},
+    )
     role = forms.ChoiceField(choices=GroupMembership.Role.choices, initial="member", required=False)
 
     def __init__(self, *args: Any, group: PeerGroup, can_appoint: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["user"]).queryset = (
-            User.objects.filter(memberships__network_id=group.network_id)
-            .exclude(group_memberships__group=group)
-            .order_by("name", "email")
+        people = User.objects.filter(memberships__network_id=group.network_id).exclude(
+            group_memberships__group=group
         )
-        cast(forms.ModelChoiceField, self.fields["user"]).empty_label = "Choose a person…"
+        url = search_url(group.network, scope="outside_group", group_slug=group.slug)
+        cast(PersonField, self.fields["user"]).set_scope(people, url)
         if not can_appoint:
             # Only organisers appoint gardeners; others add plain members.
             del self.fields["role"]
@@ -123,11 +127,11 @@ class ActivityForm(forms.ModelForm):
         initial=0,
         help_text="Including people outside the network.",
     )
-    participants = ModelMultipleIdField(
+    participants = PeopleField(
         queryset=User.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Members of the group who took part.",
+        help_text="Members of the group who took part: search by name, email or organisation "
+        "(or type their email addresses, separated by commas).",
         error_messages={
             "invalid_choice": "Participants must be members of the group: %(value)s is not.",
             "invalid_pk_value": "“%(pk)s” is not a person.",
@@ -158,9 +162,10 @@ class ActivityForm(forms.ModelForm):
         self.today = today
         self.measures = measures
         self.counted_by = counted_by or []
-        cast(forms.ModelChoiceField, self.fields["participants"]).queryset = User.objects.filter(
-            group_memberships__group=group
-        ).order_by("name", "email")
+        cast(PeopleField, self.fields["participants"]).set_scope(
+            User.objects.filter(group_memberships__group=group),
+            search_url(group.network, scope="group", group_slug=group.slug),
+        )
         cast(forms.ChoiceField, self.fields["kind"]).choices = [
             ("", "Choose a kind…"),
             *Activity.Kind.choices,
@@ -244,14 +249,18 @@ class ActivityFilterForm(forms.Form):
     end = forms.DateField(label="To", required=False, widget=IsoDateInput())
     group = forms.ChoiceField(required=False)
     objective = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    member = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    member = PersonField(
+        queryset=User.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "Choose a member of the network."},
+    )
 
     def __init__(
         self,
         *args: Any,
         groups: list[PeerGroup],
         objectives: list,
-        members: list[User],
+        network: Network,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -261,9 +270,9 @@ class ActivityFilterForm(forms.Form):
         cast(forms.ChoiceField, self.fields["objective"]).choices = [("", "Any objective")] + [
             (o.pk, o.title) for o in objectives
         ]
-        cast(forms.ChoiceField, self.fields["member"]).choices = [("", "Anyone")] + [
-            (u.pk, str(u)) for u in members
-        ]
+        cast(PersonField, self.fields["member"]).set_scope(
+            User.objects.filter(memberships__network=network), search_url(network)
+        )
 
     def clean(self) -> dict:
         super().clean()

@@ -39,6 +39,7 @@ group_patterns = [
 
 member_patterns = [
     path("", views.members, name="list"),
+    path("search/", views.people_search, name="search"),
     path("<id:user_id>/", views.member, name="detail"),
     path("<id:user_id>/edit/", views.member_edit, name="edit"),
 ]

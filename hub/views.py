@@ -36,6 +36,7 @@ from groups.services import (
 from networks.forms import MemberSearchForm, ProfileForm
 from networks.http import AuthenticatedRequest
 from networks.models import Membership, Network, User
+from networks.people import SCOPES, chosen_ids, people_matching
 from networks.policy import Access, network_access
 from networks.services import invitation_create, invitation_revoke
 from objectives import figures
@@ -339,14 +340,11 @@ def activity_filters(
     network: Network, data: QueryDict | None, groups: list[PeerGroup]
 ) -> ActivityFilterForm:
     """The activity log's filter form, for the log and its exports alike."""
-    members = list(
-        User.objects.filter(memberships__network=network).only("name", "email").order_by("name")
-    )
     return ActivityFilterForm(
         data or None,
         groups=groups,
         objectives=list(Objective.objects.filter(network=network).active().only("title")),
-        members=members,
+        network=network,
     )
 
 
@@ -368,7 +366,7 @@ def filtered_activities(network: Network, filters: ActivityFilterForm) -> Activi
             advanced = Contribution.objects.filter(measure__objective_id=data["objective"])
             activities = activities.filter(pk__in=advanced.values("activity_id"))
         if data["member"]:
-            activities = activities.involving(data["member"])
+            activities = activities.involving(data["member"].pk)
     return activities
 
 
@@ -652,3 +650,35 @@ def member_edit(request: AuthenticatedRequest, network_slug: str, user_id: int) 
         context,
         status=422 if request.method == "POST" else 200,
     )
+
+
+@login_required
+@require_GET
+def people_search(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
+    """A few people matching what was typed in a people field (networks.people), after
+    the ones already chosen; always a partial, for the field's htmx search."""
+    network, access = network_access(request, network_slug)
+    scope = request.GET.get("scope", "network")
+    if scope not in SCOPES:
+        scope = "network"
+    people = User.objects.filter(memberships__network=network)
+    if scope != "network":
+        group = _group(network, request.GET.get("group", ""))
+        if scope == "group":
+            people = people.filter(group_memberships__group=group)
+        else:  # adding people to the group: only for those who manage it
+            access.require(access.can_manage_group(group))
+            people = people.exclude(group_memberships__group=group)
+    field = request.GET.get("field", "")[:100]
+    typed = request.GET.get(f"{field}_q", "")[:100]
+    ids = chosen_ids(request.GET.getlist(field))
+    chosen = list(people.filter(pk__in=ids).order_by("name", "email")) if ids else []
+    matches = people_matching(people.exclude(pk__in=ids), typed) if typed.strip() else None
+    context = {
+        "name": field,
+        "input_type": "radio" if request.GET.get("type") == "radio" else "checkbox",
+        "chosen": chosen,
+        "matches": matches,
+        "typed": typed,
+    }
+    return render(request, "forms/widgets/_people_options.html", context)

@@ -266,7 +266,7 @@ def test_people_outside_the_network_cannot_be_added(world, as_user):
         url("member_add", world, group_slug="founders"), {"user": world.outsider.pk}
     )
     assert response.status_code == 422
-    assert "Select a valid choice" in response.content.decode()
+    assert "Choose a member of the network not yet in the group" in response.content.decode()
     assert not world.group.memberships.filter(user=world.outsider).exists()
 
 
