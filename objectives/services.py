@@ -591,26 +591,33 @@ def _unfinished(ids: Iterable[int]) -> bool:
 
 
 def _send(message: EmailMultiAlternatives, ids: list[int]) -> None:
-    """Send one message and mark `ids` sent the moment the server has accepted it, before
-    the QUIT: a crash or a hang on the way out then cannot send it a second time.
+    """Send one message for `ids` (see `_send_each`)."""
+    _send_each([(message, ids)])
 
-    A mail error before that puts the deliveries back to pending (or failed) and re-raises.
+
+def _send_each(messages: list[tuple[EmailMultiAlternatives, list[int]]]) -> None:
+    """Send messages over one connection, each marking its deliveries sent the moment the
+    server has accepted it, before the next one and before the QUIT: a crash or a hang
+    on the way out then cannot send it a second time.
+
+    A mail error puts the deliveries not yet accepted back to pending (or failed) and
+    re-raises; those already accepted stay sent.
     """
     connection = get_connection()
-    accepted = False
+    accepted: set[int] = set()
     try:
         connection.open()
-        connection.send_messages([message])
-        accepted = True
-        _settle(ids, None)
+        for message, ids in messages:
+            connection.send_messages([message])
+            accepted.update(ids)
+            _settle(ids, None)
     except Exception as error:
-        if not accepted:
-            _settle(ids, error)
+        _settle([pk for _, ids in messages for pk in ids if pk not in accepted], error)
         raise
     finally:
         try:
             connection.close()
-        except Exception:  # noqa: BLE001 - the message was already accepted
+        except Exception:  # noqa: BLE001 - the messages were already accepted
             # A failing QUIT after the server took the mail is not an error: the mail went.
             logger.warning("Closing the mail connection failed", exc_info=True)
 
@@ -658,6 +665,47 @@ def _message(user: User, template: str, context: dict[str, Any], subject: str) -
     return message
 
 
+def _report_message(delivery: ReportDelivery) -> Any:
+    report = delivery.report
+    context = {
+        "report": report,
+        "data": report_display(report.data, currency=report.network.currency),
+        "user": delivery.user,
+        "url": report_url(report),
+    }
+    subject = f"{report.group.name}: progress report for {report.period_label}"
+    return _message(delivery.user, "report", context, subject)
+
+
+def deliveries_send(*, delivery_ids: list[int]) -> tuple[int, list[int]]:
+    """Email a batch of reports over one mail connection; returns (how many this call
+    sent, the ids another task holds a live claim on, to be tried again in seconds).
+
+    Each delivery is claimed (a lease) and marked sent as its mail is accepted, as in
+    `delivery_send`; a mail error re-raises after putting the unsent ones back to pending.
+    """
+    claimed = _claim(delivery_ids)
+    waiting = [pk for pk in delivery_ids if pk not in set(claimed)]
+    busy = (
+        list(
+            ReportDelivery.objects.filter(
+                pk__in=waiting,
+                state__in=[ReportDelivery.State.PENDING, ReportDelivery.State.SENDING],
+            ).values_list("pk", flat=True)
+        )
+        if waiting
+        else []
+    )
+    if claimed:
+        deliveries = (
+            ReportDelivery.objects.select_related("report__group", "report__network", "user")
+            .filter(pk__in=claimed)
+            .order_by("pk")
+        )
+        _send_each([(_report_message(d), [d.pk]) for d in deliveries])
+    return len(claimed), busy
+
+
 def delivery_send(*, delivery_id: int) -> bool:
     """Email one report to one person. Returns whether this call sent it.
 
@@ -673,15 +721,7 @@ def delivery_send(*, delivery_id: int) -> bool:
     delivery = ReportDelivery.objects.select_related(
         "report__group", "report__network", "user"
     ).get(pk=delivery_id)
-    report = delivery.report
-    context = {
-        "report": report,
-        "data": report_display(report.data, currency=report.network.currency),
-        "user": delivery.user,
-        "url": report_url(report),
-    }
-    subject = f"{report.group.name}: progress report for {report.period_label}"
-    _send(_message(delivery.user, "report", context, subject), [delivery_id])
+    _send(_report_message(delivery), [delivery_id])
     return True
 
 

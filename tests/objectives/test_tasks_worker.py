@@ -124,7 +124,9 @@ def test_a_failing_mail_server_is_retried_with_backoff_and_mails_each_person_onc
     report, _ = services.report_create(
         group=group, period_start=period.start, period_end=period.end, deliver=False
     )
-    smtp_server.refuse_first = 3
+    # The three mails go as one batch over one connection (tasks.MAIL_BATCH): one refused
+    # connection fails all three, and one retry sends them together.
+    smtp_server.refuse_first = 1
     workers.start(EMAIL_URL=smtp_server.url)
     workers.send("objectives.tasks.deliver_report", report.pk)
 
@@ -142,8 +144,8 @@ def test_a_failing_mail_server_is_retried_with_backoff_and_mails_each_person_onc
     recipients = sorted(r for rcpts, _ in smtp_server.messages for r in rcpts)
     assert recipients == sorted(p.email for p in people)
     attempts = sum(ReportDelivery.objects.values_list("attempts", flat=True))
-    assert attempts == 3 + 3  # three refused connections were retried
-    assert smtp_server.connections == 6
+    assert attempts == 3 + 3  # each mail: the refused try and the retry
+    assert smtp_server.connections == 2
     assert Membership.objects.filter(network=network).count() == 3
 
 
@@ -219,3 +221,53 @@ def test_a_task_finding_a_live_claim_tries_again_in_seconds(workers, smtp_server
     sent = lambda: ReportDelivery.objects.get(pk=held.pk).state == ReportDelivery.State.SENT  # noqa: E731
     assert wait_for(sent, timeout=tasks.BUSY_RETRY_SECONDS * 2 + 10)
     assert [r for rcpts, _ in smtp_server.messages for r in rcpts] == [people[0].email]
+
+
+def _group_of(n: int):
+    network = NetworkFactory()  # no objective: no period is due, so the sweep writes nothing
+    group = PeerGroupFactory(network=network)
+    people = UserFactory.create_batch(n)
+    Membership.objects.bulk_create(
+        Membership(user=p, network=network, report_delivery="every") for p in people
+    )
+    GroupMembership.objects.bulk_create(
+        GroupMembership(group=group, user=p, role=GroupMembership.Role.MEMBER) for p in people
+    )
+    report, _ = services.report_create(
+        group=group, period_start=dt.date(2026, 9, 1), period_end=dt.date(2026, 10, 1),
+        deliver=False,
+    )  # fmt: skip
+    return report, people
+
+
+def test_two_workers_mail_everyone_exactly_once_and_leave_nothing_pending(workers, smtp_server):
+    report, people = _group_of(2 * tasks.MAIL_BATCH + 20)
+    workers.start(EMAIL_URL=smtp_server.url)
+    workers.start(EMAIL_URL=smtp_server.url)
+    # The report's delivery task twice (a redelivered task), so both workers claim from the
+    # same batches at the same time.
+    workers.send("objectives.tasks.deliver_report", report.pk)
+    workers.send("objectives.tasks.deliver_report", report.pk)
+
+    def none_waiting() -> bool:
+        states = set(ReportDelivery.objects.values_list("state", flat=True))
+        return states == {ReportDelivery.State.SENT}
+
+    assert wait_for(none_waiting, timeout=60), list(
+        ReportDelivery.objects.values("state").annotate(n=Count("id"))
+    )
+    marker = PeerGroupFactory(network=NetworkFactory())
+    workers.send("objectives.tasks.compute_group_report", marker.pk, "2020-01-01", "2020-02-01")
+    workers.send("objectives.tasks.compute_group_report", marker.pk, "2020-01-01", "2020-02-01")
+    assert wait_for(lambda: ProgressReport.objects.filter(group=marker).exists(), timeout=30)
+    recipients = sorted(r for rcpts, _ in smtp_server.messages for r in rcpts)
+    assert recipients == sorted(p.email for p in people)
+
+
+def test_a_reports_mails_go_in_batches_over_one_connection_each(workers, smtp_server):
+    report, people = _group_of(tasks.MAIL_BATCH + 5)
+    workers.start(EMAIL_URL=smtp_server.url)
+    workers.send("objectives.tasks.deliver_report", report.pk)
+    sent = lambda: len(smtp_server.messages) == len(people)  # noqa: E731
+    assert wait_for(sent, timeout=60), len(smtp_server.messages)
+    assert smtp_server.connections == 2
