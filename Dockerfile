@@ -18,4 +18,5 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 RUN useradd --create-home grove && mkdir -p /app/media && chown grove /app/media
 USER grove
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Timeout, workers and recycling are set deliberately in config/gunicorn.py.
+CMD ["gunicorn", "config.wsgi", "--config", "config/gunicorn.py"]
