@@ -131,6 +131,15 @@ def figures_for_group(figures: Figures, group_id: int) -> Figures:
     return {"objectives": figures["objectives"], "contributions": {str(group_id): own}}
 
 
+def figures_for_groups(figures: Figures, group_ids: Iterable[int]) -> Figures:
+    """The slice of the shared figures a batch of groups' reports needs."""
+    contributions = figures["contributions"]
+    return {
+        "objectives": figures["objectives"],
+        "contributions": {str(g): contributions.get(str(g), {}) for g in group_ids},
+    }
+
+
 # ---------------------------------------------------------------- groups' own figures
 #
 # Each query below reads the period's rows of a batch of groups at once (GROUP BY group),
@@ -451,6 +460,24 @@ def reports_for_period(
         if progress:
             progress(first + len(batch), len(groups))
     return created
+
+
+def reports_for_groups(
+    *,
+    network: Network,
+    group_ids: list[int],
+    period_start: dt.date,
+    period_end: dt.date,
+    figures: Figures,
+    deliver: bool = True,
+) -> int:
+    """Write the missing reports of these groups for one period (a batch beat queued);
+    returns how many were written. Groups reported meanwhile are left as they are."""
+    period = ReportPeriod(period_start, period_end)
+    groups = list(groups_missing_report(network, period).filter(pk__in=group_ids))
+    if not groups:
+        return 0
+    return _write_batch(network, groups, period, figures, deliver)
 
 
 def reports_since(network: Network) -> dt.date:
