@@ -23,5 +23,5 @@ graceful_timeout = 30
 keepalive = 5  # behind a load balancer that keeps connections open
 max_requests = 1000
 max_requests_jitter = 100
-worker_tmp_dir = "/dev/shm"
+worker_tmp_dir = "/dev/shm"  # noqa: S108 - gunicorn's heartbeat files, not data
 accesslog = "-"
