@@ -4,20 +4,28 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/grove_bench python bench/run.py [--quick]
 
 It DROPS and recreates the database named in DATABASE_URL (default grove_bench; the name
-must contain "bench"), migrates it, loads data with `seed_scale`, then measures:
+must contain "bench"), migrates it, loads two networks of the same density with
+`seed_scale` (two years of history, and one year), runs VACUUM ANALYZE on the seeded
+tables (so results do not depend on table state; the output says so), then measures:
 
-- report_job_vs_raw_sql: one period's reports for every group through
-  objectives.services.reports_for_period ÷ raw SQL aggregates giving the same numbers
-  (goal <= 1.5). The period's reports are deleted between repetitions.
-- dashboard_vs_bare_view: the network dashboard through the Django test client ÷ a bare
-  login-protected view doing one indexed query (bench/urls.py) (goal <= 3). The dashboard
-  caches its figures for a few minutes; the cold figure (cache cleared) is printed as well.
-- report_history_growth: the report job for the last closed period (2 years of history
-  before it) ÷ the same job for the period a year earlier (1 year of history) (goal <= 1.2).
+- report_job_vs_raw_sql: one period's reports for every group through the path beat runs
+  (the network's shared figures once, then `compute_group_reports` per batch of groups,
+  with its arguments through JSON as Celery passes them) ÷ the tightest raw SQL giving the same
+  numbers from the raw tables (goal <= 1.5). Reports are deleted between repetitions.
+- report_delivery_s, mails_per_s: every email delivery of that period through
+  `deliver_report` and its batched `send_report_emails` tasks (in-process: one process,
+  sequential), to a local aiosmtpd sink in its own process; deliveries_left_pending.
+- report_history_growth: the same job on the two-year network ÷ on the one-year network,
+  each for its last closed period (goal <= 1.2).
+- page_<name>_cold_vs_bare and page_<name>_warm_vs_bare: each page through the Django test
+  client, with Django's cache cleared before every request (cold) and not (warm), ÷ a bare
+  login-protected view that checks the network's access policy and runs one indexed query
+  (bench/urls.py) (goal <= 5, aim 3).
 - report_peak_rss_mb: peak RSS (VmHWM) of a fresh process running the report job, Django
   included (goal <= 300).
 - export_csv_activities_rows_per_s, export_peak_rss_mb, export_csv_vs_copy: the activity
   log exported as CSV, in a fresh process, against PostgreSQL's COPY (bench/exports.py).
+- load_average: the machine's load when the run began and ended.
 """
 
 import argparse
@@ -25,6 +33,7 @@ import datetime as dt
 import json
 import os
 import resource
+import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +51,7 @@ FULL = {"groups": 200, "members": 20_000, "activities": 1_000_000, "referrals": 
 QUICK = {"groups": 20, "members": 1_000, "activities": 20_000, "referrals": 2_000}
 YEARS = 2
 SLUG = "bench"
+SLUG_1Y = "bench1y"  # the same density over one year: half the activities and referrals
 
 
 def configure_environment() -> str:
@@ -51,7 +61,37 @@ def configure_environment() -> str:
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
     os.environ["DEBUG"] = "false"  # no query log, cached templates: what production runs
     os.environ.pop("REDIS_URL", None)  # in-process tasks, in-memory cache
+    os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{SINK_PORT}"
     return url
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+SINK_PORT = _free_port()
+
+
+def start_sink() -> subprocess.Popen:
+    """aiosmtpd's Sink (accepts and drops every mail) in its own process, as a mail
+    server would be: the benchmark's own process does not pay for it."""
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{SINK_PORT}"]
+        + ["-c", "aiosmtpd.handlers.Sink"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", SINK_PORT), timeout=0.5).close()
+            return sink
+        except OSError:
+            time.sleep(0.1)
+    sink.kill()
+    sys.exit("The aiosmtpd sink did not start.")
 
 
 def recreate_database(url: str) -> None:
@@ -88,16 +128,46 @@ def delete_reports(network, period) -> None:
 
 
 def report_job(network, period) -> float:
-    from objectives.services import reports_for_period
+    """The period's reports the way beat writes them (objectives.tasks.schedule_due_reports):
+    the shared figures once, then one compute_group_reports task per batch of groups, whose
+    arguments Celery would carry as JSON. Without delivery: mails are timed apart."""
+    from objectives import services, tasks
 
     delete_reports(network, period)
     started = time.perf_counter()
-    written = reports_for_period(
-        network=network, period_start=period.start, period_end=period.end, deliver=False
-    )
+    figures = services.network_figures(network=network, period=period)
+    missing = list(services.groups_missing_report(network, period).values_list("pk", flat=True))
+    written = 0
+    for first in range(0, len(missing), tasks.GROUPS_PER_TASK):
+        batch = missing[first : first + tasks.GROUPS_PER_TASK]
+        own = json.loads(json.dumps(services.figures_for_groups(figures, batch)))
+        args = (network.pk, batch, period.start.isoformat(), period.end.isoformat(), own, False)
+        written += tasks.compute_group_reports(*args)
     elapsed = time.perf_counter() - started
     assert written > 0, "the report job wrote nothing"
     return elapsed
+
+
+def deliver_period(network, period) -> tuple[float, int, int]:
+    """(seconds, mails sent, deliveries left pending) for every report of the period, by
+    deliver_report and its batched send_report_emails tasks, to the local sink."""
+    from objectives import tasks
+    from objectives.models import ProgressReport, ReportDelivery
+
+    reports = list(
+        ProgressReport.objects.filter(network=network, period_start=period.start).values_list(
+            "pk", flat=True
+        )
+    )
+    ReportDelivery.objects.filter(report_id__in=reports).delete()
+    started = time.perf_counter()
+    for report_id in reports:
+        tasks.deliver_report(report_id)
+    elapsed = time.perf_counter() - started
+    emails = ReportDelivery.objects.filter(report_id__in=reports, channel="email")
+    sent = emails.filter(state="sent").count()
+    pending = emails.exclude(state="sent").count()
+    return elapsed, sent, pending
 
 
 def child_report(start: str, end: str) -> None:
@@ -321,8 +391,9 @@ def raw_sql_figures(network, period) -> dict:
         )
         previous = rows(
             "SELECT DISTINCT ON (group_id) group_id, data FROM objectives_progressreport"
-            " WHERE network_id = %s AND period_start < %s ORDER BY group_id, period_start DESC",
-            [nid, s],
+            " WHERE network_id = %s AND period_start < %s AND period_start >= %s"
+            " ORDER BY group_id, period_start DESC",
+            [nid, s, s - dt.timedelta(days=400)],
         )
     activities: dict[int, int] = defaultdict(int)
     for gid, _, n, _ in activity_rows:
@@ -377,9 +448,63 @@ def time_requests(client, url: str, repeat: int, before=None) -> float:
 # ---------------------------------------------------------------- main
 
 
+def vacuum_analyze() -> None:
+    from django.db import connection
+
+    tables = [
+        "networks_user", "networks_membership", "groups_peergroup", "groups_groupmembership",
+        "groups_activity", "groups_activity_participants", "objectives_contribution",
+        "objectives_activitymonth", "objectives_contributionmonth", "objectives_checkin",
+        "referrals_referral", "referrals_touchpoint", "objectives_progressreport",
+        "objectives_reportdelivery",
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM ANALYZE {table}")  # noqa: S608 - our own table names
+    print(f"vacuum_analyze: done on {len(tables)} seeded tables before measuring")
+
+
+def pages(network, organiser) -> list[tuple[str, str]]:
+    """(name, url) of every page the issue names, for an organiser of the network."""
+    from django.urls import reverse
+
+    from groups.models import PeerGroup
+    from objectives.models import Objective, ProgressReport
+
+    slug = network.slug
+    group = PeerGroup.objects.filter(network=network).order_by("pk").first()
+    objective = (
+        Objective.objects.filter(network=network, measures__source="activity_sum")
+        .order_by("pk")
+        .first()
+    )
+    report = ProgressReport.objects.filter(network=network).order_by("-period_start").first()
+    n = {"network_slug": slug}
+    g = n | {"group_slug": group.slug}
+    found = [
+        ("network_home", reverse("network_home", kwargs=n)),
+        ("objective_list", reverse("objectives:list", kwargs=n)),
+        ("objective_page", reverse("objectives:detail", kwargs=n | {"objective_id": objective.pk})),
+        ("dashboard", reverse("objectives:dashboard", kwargs=n)),
+        ("group_dashboard", reverse("objectives:group_dashboard", kwargs=g)),
+        ("my_contribution", reverse("objectives:my_contribution", kwargs=n)),
+        ("console", reverse("objectives:console", kwargs=n)),
+        ("value", reverse("objectives:value", kwargs=n)),
+        ("reports", reverse("objectives:reports", kwargs=n)),
+        ("group_list", reverse("groups:list", kwargs=n)),
+        ("group_page", reverse("groups:detail", kwargs=g)),
+        ("activity_list", reverse("groups:activities", kwargs=n)),
+        ("members", reverse("members:list", kwargs=n)),
+        ("people_search", reverse("members:search", kwargs=n) + "?field=user&user_q=an"),
+    ]
+    if report is not None:
+        found.append(("report", reverse("objectives:report", kwargs=n | {"report_id": report.pk})))
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small data, under two minutes")
+    parser.add_argument("--quick", action="store_true", help="small data, a few minutes")
     parser.add_argument(
         "--reuse", action="store_true", help="measure the data a previous run left (no reseed)"
     )
@@ -394,7 +519,9 @@ def main() -> None:
         child_export()
         return
 
+    print("load_average_at_start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     sizes = QUICK if args.quick else FULL
+    half = sizes | {"activities": sizes["activities"] // 2, "referrals": sizes["referrals"] // 2}
     repeat = 5 if args.quick else 3
     if not args.reuse:
         recreate_database(url)
@@ -404,39 +531,35 @@ def main() -> None:
     from django.test import Client
     from django.urls import reverse
 
-    from groups.models import Activity, PeerGroup
     from networks.models import Membership, Network
     from objectives.figures import last_closed_period, period_containing
     from objectives.services import reports_for_period
-    from referrals.models import Referral
 
     call_command("migrate", verbosity=0)
     today = dt.date.today()
-    if args.reuse and Network.objects.filter(slug=SLUG).exists():
-        sizes = {
-            "groups": PeerGroup.objects.filter(network__slug=SLUG).count(),
-            "members": Membership.objects.filter(network__slug=SLUG).count(),
-            "activities": Activity.objects.filter(network__slug=SLUG).count(),
-            "referrals": Referral.objects.filter(network__slug=SLUG).count(),
-        }
-    else:
-        started = time.perf_counter()
-        call_command("seed_scale", network=SLUG, years=YEARS, end=today, stdout=sys.stderr, **sizes)
-        print(f"seed_seconds: {time.perf_counter() - started:.1f}")
+    if not (args.reuse and Network.objects.filter(slug=SLUG).exists()):
+        for slug, years, size in ((SLUG, YEARS, sizes), (SLUG_1Y, 1, half)):
+            started = time.perf_counter()
+            call_command(
+                "seed_scale", network=slug, years=years, end=today, stdout=sys.stderr, **size
+            )
+            print(f"seed_seconds_{slug}: {time.perf_counter() - started:.1f}")
     print(
         "data: "
         + ", ".join(f"{k}={v:,}" for k, v in sizes.items())
-        + f", years={YEARS}, database={urlsplit(url).path.lstrip('/')}"
+        + f", years={YEARS}; and {half['activities']:,} activities, "
+        + f"{half['referrals']:,} referrals over 1 year; database={urlsplit(url).path.lstrip('/')}"
     )
+    vacuum_analyze()
 
     network = Network.objects.get(slug=SLUG)
+    network_1y = Network.objects.get(slug=SLUG_1Y)
     recent = last_closed_period(network)
-    year_ago = period_containing(network, recent.start - dt.timedelta(days=365))
     # Each measured period has the report before it, as in production ("change since").
-    for period in (recent, year_ago):
-        before = period_containing(network, period.start - dt.timedelta(days=1))
+    for net in (network, network_1y):
+        before = period_containing(net, recent.start - dt.timedelta(days=1))
         reports_for_period(
-            network=network, period_start=before.start, period_end=before.end, deliver=False
+            network=net, period_start=before.start, period_end=before.end, deliver=False
         )
 
     report_job(network, recent)  # warm the caches once, untimed
@@ -454,28 +577,38 @@ def main() -> None:
     )
     print(f"report_job_vs_raw_sql: {job / raw_time:.2f}")
 
-    report_job(network, year_ago)
-    job_1y = statistics.median(report_job(network, year_ago) for _ in range(repeat))
+    report_job(network_1y, recent)
+    job_1y = statistics.median(report_job(network_1y, recent) for _ in range(repeat))
     print(f"report_job_1y_history_seconds: {job_1y:.3f}")
     print(f"report_history_growth: {job / job_1y:.2f}")
+
+    sink = start_sink()
+    try:
+        seconds, sent, pending = deliver_period(network, recent)
+    finally:
+        sink.terminate()
+        sink.wait(timeout=10)
+    print(f"report_delivery_s: {seconds:.1f}")
+    print(f"mails_sent: {sent}")
+    print(f"mails_per_s: {sent / seconds:.1f}")
+    print(f"deliveries_left_pending: {pending}")
 
     organiser = Membership.objects.filter(network=network, role="organiser").first().user
     client = Client()
     client.force_login(organiser)
-    dashboard = reverse("objectives:dashboard", kwargs={"network_slug": SLUG})
     bare = reverse("bench_bare", kwargs={"network_id": network.pk}) + f"?day={recent.start}"
-    cache.clear()
-    client.get(dashboard, secure=True)
     client.get(bare, secure=True)
     requests = 30 if args.quick else 20
     bare_time = time_requests(client, bare, requests)
-    warm = time_requests(client, dashboard, requests)
-    cold = time_requests(client, dashboard, 3, before=cache.clear)
     print(f"bare_view_ms: {bare_time * 1000:.1f}")
-    print(f"dashboard_ms: {warm * 1000:.1f}")
-    print(f"dashboard_cold_ms: {cold * 1000:.1f}")
-    print(f"dashboard_vs_bare_view: {warm / bare_time:.2f}")
-    print(f"dashboard_cold_vs_bare_view: {cold / bare_time:.2f}")
+    cold_repeat, warm_repeat = (3, 5) if args.quick else (3, 3)
+    for name, page in pages(network, organiser):
+        cold = time_requests(client, page, cold_repeat, before=cache.clear)
+        client.get(page, secure=True)
+        warm = time_requests(client, page, warm_repeat)
+        print(f"page_{name}_cold_ms: {cold * 1000:.1f}")
+        print(f"page_{name}_cold_vs_bare: {cold / bare_time:.2f}")
+        print(f"page_{name}_warm_vs_bare: {warm / bare_time:.2f}")
 
     from django.db import connections
 
@@ -493,6 +626,7 @@ def main() -> None:
         [sys.executable, __file__, "--child-export"], capture_output=True, text=True, check=True
     )
     print(exported.stdout, end="")
+    print("load_average_at_end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":
