@@ -23,9 +23,12 @@ class PeerGroupQuerySet(models.QuerySet["PeerGroup"]):
     def with_counts(self) -> "PeerGroupQuerySet":
         """`member_count` and `activity_count`, each its own subquery: counting both
         relations in one join would multiply memberships by activities."""
-        members = GroupMembership.objects.filter(group=models.OuterRef("pk"))
         activities = Activity.objects.filter(group=models.OuterRef("pk"))
-        return self.annotate(member_count=_count(members), activity_count=_count(activities))
+        return self.with_member_count().annotate(activity_count=_count(activities))
+
+    def with_member_count(self) -> "PeerGroupQuerySet":
+        members = GroupMembership.objects.filter(group=models.OuterRef("pk"))
+        return self.annotate(member_count=_count(members))
 
     def with_gardeners(self) -> "PeerGroupQuerySet":
         """Each group's gardener memberships (with users) as `gardener_memberships`."""

@@ -206,3 +206,12 @@ def test_random_writes_keep_the_rollups_equal_to_the_rows(random_history):
         pk__in=list(Contribution.objects.values_list("pk", flat=True)[:20])
     ).delete()
     assert_rollups_equal_the_rows()
+
+
+def test_a_groups_activity_total_from_the_rollup_equals_its_count(random_history):
+    from groups.models import PeerGroup
+
+    totals = dict(PeerGroup.objects.annotate(n=rollup.activity_totals()).values_list("pk", "n"))
+    counted = dict(PeerGroup.objects.with_counts().values_list("pk", "activity_count"))
+    assert totals == counted
+    assert any(totals.values())
