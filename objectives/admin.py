@@ -1,9 +1,13 @@
+from typing import Any
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from objectives.models import (
+    ActivityMonth,
     CheckIn,
     Contribution,
+    ContributionMonth,
     Measure,
     Objective,
     ProgressReport,
@@ -77,3 +81,31 @@ class ReportDeliveryAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "report__group__name"]
     autocomplete_fields = ["report", "user"]
     list_select_related = ["report__group", "user"]
+
+
+class RollupAdmin(admin.ModelAdmin):
+    """Monthly rollups, to look at: they are derived from activities and contributions
+    (objectives.rollup) and written only by their signals or `manage.py rebuild_rollups`."""
+
+    list_filter = ["network"]
+    list_select_related = ["network", "group"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ActivityMonth)
+class ActivityMonthAdmin(RollupAdmin):
+    list_display = ["group", "month", "kind", "count"]
+
+
+@admin.register(ContributionMonth)
+class ContributionMonthAdmin(RollupAdmin):
+    list_display = ["measure", "group", "month", "amount"]
+    list_select_related = ["network", "group", "measure"]
