@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "simple_history",
@@ -75,6 +78,7 @@ INSTALLED_APPS = [
     "groups",
     "objectives",
     "referrals",
+    "webhooks",
     "hub",
     "notifications",
     # After the apps whose models it adds admin actions to.
@@ -248,14 +252,58 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
+# The API (README, "API"): session auth for the browser, personal tokens for everything else.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "networks.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "networks.authentication.TokenScopeAllows",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "networks.authentication.PerTokenThrottle",
+        "networks.authentication.AnonThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("API_RATE_PER_TOKEN", default="1200/hour"),
+        "anon": env.str("API_RATE_ANONYMOUS", default="60/hour"),
+    },
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Grove API",
+    "DESCRIPTION": "Networks, groups, activities, objectives, figures and reports. "
+    "Authenticate with a personal API token: `Authorization: Bearer <token>`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from static/ (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ActivityKindEnum": "groups.models.Activity.Kind",
+        "GroupKindEnum": "groups.models.PeerGroup.Kind",
+    },
+}
+API_TOKEN_LAST_USED_EVERY = dt.timedelta(minutes=1)  # how often a token's last use is written
+
+# Webhooks: targets on private, loopback or link-local addresses are refused outside DEBUG
+# (tests turn it on for their local receiver).
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=DEBUG)
+WEBHOOK_TIMEOUT_SECONDS = 10
 
 # Security. Production-like variables (DEBUG off, HTTPS) pass `check --deploy`.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -35,6 +35,7 @@ urlpatterns = [
     path("feedback/<str:token>/", referral_views.feedback_public, name="referral_feedback"),
     path("healthz", network_views.healthz, name="healthz"),
     path("profile/", hub_views.profile, name="profile"),
+    path("api/", include("config.api_urls")),
     # The network home shows objectives and groups, so its view lives in objectives.
     path("n/<slug:network_slug>/", objective_views.network_home, name="network_home"),
     path("n/<slug:network_slug>/groups/", include(hub_urls.groups)),

@@ -18,7 +18,6 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from groups.forms import (
-    ActivityFilterForm,
     ActivityForm,
     GroupForm,
     GroupInvitationForm,
@@ -40,7 +39,8 @@ from networks.people import SCOPES, chosen_ids, people_matching
 from networks.policy import Access, network_access
 from networks.services import invitation_create, invitation_revoke
 from objectives import figures
-from objectives.models import Contribution, Measure, Objective
+from objectives.filters import ActivityFilterSet
+from objectives.models import Contribution, Measure
 from objectives.rollup import activity_totals
 from objectives.services import activity_save_with_contributions
 
@@ -346,36 +346,18 @@ def active_groups(network: Network) -> list[PeerGroup]:
 
 def activity_filters(
     network: Network, data: QueryDict | None, groups: list[PeerGroup]
-) -> ActivityFilterForm:
-    """The activity log's filter form, for the log and its exports alike."""
-    return ActivityFilterForm(
-        data or None,
-        groups=groups,
-        objectives=list(Objective.objects.filter(network=network).active().only("title")),
-        network=network,
+) -> ActivityFilterSet:
+    """The activity log's filters (objectives.filters, which the API uses too), for the log
+    and its exports alike."""
+    return ActivityFilterSet(
+        data or None, queryset=Activity.objects.for_network(network), network=network, groups=groups
     )
 
 
-def filtered_activities(network: Network, filters: ActivityFilterForm) -> ActivityQuerySet:
-    """The network's activities the filter form chose (all of them when it is unbound or
-    invalid): the activity log's list and its exports read the same rows."""
-    activities = Activity.objects.for_network(network)
-    if filters.is_bound and filters.is_valid():
-        data = filters.cleaned_data
-        if data["kind"]:
-            activities = activities.filter(kind=data["kind"])
-        if data["start"]:
-            activities = activities.filter(occurred_on__gte=data["start"])
-        if data["end"]:
-            activities = activities.filter(occurred_on__lte=data["end"])
-        if data["group"]:
-            activities = activities.filter(group__slug=data["group"])
-        if data["objective"]:
-            advanced = Contribution.objects.filter(measure__objective_id=data["objective"])
-            activities = activities.filter(pk__in=advanced.values("activity_id"))
-        if data["member"]:
-            activities = activities.involving(data["member"].pk)
-    return activities
+def filtered_activities(network: Network, filters: ActivityFilterSet) -> ActivityQuerySet:
+    """The network's activities the filters chose (all of them when they are unbound or do
+    not validate): the activity log's list and its exports read the same rows."""
+    return filters.qs if filters.is_bound and filters.is_valid() else filters.queryset
 
 
 @login_required
@@ -392,7 +374,7 @@ def activity_list(request: AuthenticatedRequest, network_slug: str) -> HttpRespo
     context = {
         "network": network,
         "access": access,
-        "filters": filters,
+        "filters": filters.form,
         "page": page,
         "query": query.urlencode(),
         "loggable_groups": [g for g in groups if access.can_log_activity(g)],

@@ -314,3 +314,91 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.state == "pending"
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self) -> "ApiTokenQuerySet":
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+        )
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a hash is stored, as for invitations; the prefix (shown in
+    the token list) finds the row, and the hash is compared in constant time."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        READ_WRITE = "read_write", "Read and write"
+
+    PREFIX_LENGTH = 8
+    TEXT_PREFIX = "grove_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=PREFIX_LENGTH, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, editable=False)
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.READ)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gt=models.F("created_at")),
+                name="networks_apitoken_expires_after_created",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.TEXT_PREFIX}{self.prefix}…)"
+
+    @classmethod
+    def new_secret(cls) -> tuple[str, str, str]:
+        """(token text, prefix, hash): the text is shown once and never stored."""
+        prefix = secrets.token_hex(cls.PREFIX_LENGTH // 2)
+        text = f"{cls.TEXT_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+        return text, prefix, _hash_token(text)
+
+    @classmethod
+    def find(cls, text: str) -> "ApiToken | None":
+        """The usable token with this text, or None."""
+        head, _, rest = text.removeprefix(cls.TEXT_PREFIX).partition("_")
+        if not text.startswith(cls.TEXT_PREFIX) or len(head) != cls.PREFIX_LENGTH or not rest:
+            return None
+        token = cls.objects.usable().select_related("user").filter(prefix=head).first()
+        if token is None or not secrets.compare_digest(token.token_hash, _hash_token(text)):
+            return None
+        return token
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at and self.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.READ_WRITE
+
+    def mark_used(self) -> None:
+        """Write the last use at most once a minute: a busy script costs no write per call."""
+        now = timezone.now()
+        if self.last_used_at and now - self.last_used_at < settings.API_TOKEN_LAST_USED_EVERY:
+            return
+        ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
+        self.last_used_at = now
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from networks.models import Invitation, Membership, Network, SoundBite, User
+from networks.models import ApiToken, Invitation, Membership, Network, SoundBite, User
 
 PROFILE_FIELDS = ("organisation", "sector", "expertise")
 
@@ -225,3 +225,16 @@ def sound_bite_remove(*, bite: SoundBite) -> None:
             .order_by("position", "id")
         )
     )
+
+
+@transaction.atomic
+def api_token_create(
+    *, user: User, name: str, scope: str, expires_at: Any = None
+) -> tuple[ApiToken, str]:
+    """A new personal API token and its text, which is shown once and never stored."""
+    text, prefix, token_hash = ApiToken.new_secret()
+    token = ApiToken.objects.create(
+        user=user, name=name, scope=scope, expires_at=expires_at, prefix=prefix,
+        token_hash=token_hash,
+    )  # fmt: skip
+    return token, text
