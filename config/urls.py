@@ -27,6 +27,12 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(form_class=UnlockingSetPasswordForm),
         name="password_reset_confirm",
     ),
+    path("accounts/tokens/", network_views.api_tokens, name="api_tokens"),
+    path(
+        "accounts/tokens/<id:token_id>/revoke/",
+        network_views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path(
         "invitations/<str:token>/", network_views.invitation_accept_view, name="invitation_accept"

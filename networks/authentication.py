@@ -73,5 +73,3 @@ class PerTokenThrottle(throttling.SimpleRateThrottle):
 
 class AnonThrottle(throttling.AnonRateThrottle):
     """Per client address, for requests without valid credentials."""
-
-

@@ -1,3 +1,4 @@
+import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from typing import Any, cast
@@ -9,7 +10,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.cache import cache
 
-from networks.models import CURRENCIES, Invitation, Network, User, iana_time_zones
+from networks.models import CURRENCIES, ApiToken, Invitation, Network, User, iana_time_zones
 from networks.text import required_text, visible_text
 
 
@@ -216,3 +217,37 @@ class ProfileForm(forms.ModelForm):
 
     def clean_name(self) -> str:
         return required_text(self.cleaned_data["name"], "A name is needed.")
+
+
+class ApiTokenForm(forms.Form):
+    """A personal API token: a name to recognise it by, a scope, and an optional expiry."""
+
+    MAX_DAYS = 366
+
+    name = forms.CharField(
+        max_length=100, help_text="What uses it, e.g. “CRM sync” or “nightly spreadsheet”."
+    )
+    scope = forms.ChoiceField(
+        choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ, widget=forms.RadioSelect
+    )
+    expires_on = forms.DateField(
+        label="Expires on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Leave empty for a token that works until you revoke it.",
+    )
+
+    def __init__(self, *args: Any, today: dt.date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_name(self) -> str:
+        return required_text(self.cleaned_data["name"], "Name the token.")
+
+    def clean_expires_on(self) -> dt.date | None:
+        day = self.cleaned_data["expires_on"]
+        if day is not None and not self.today < day <= self.today + dt.timedelta(self.MAX_DAYS):
+            raise forms.ValidationError(
+                f"Choose a day after today and within {self.MAX_DAYS} days, or leave it empty."
+            )
+        return day

@@ -1,3 +1,4 @@
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -10,11 +11,13 @@ from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from networks.forms import (
     AcceptInvitationForm,
+    ApiTokenForm,
     InvitationForm,
     NetworkSettingsForm,
     SoundBiteForm,
@@ -22,10 +25,11 @@ from networks.forms import (
     StatementForm,
 )
 from networks.http import AuthenticatedRequest, HtmxHttpRequest
-from networks.models import Invitation, Membership, Network, User
+from networks.models import ApiToken, Invitation, Membership, Network, User
 from networks.policy import Access, network_access, visible_networks
 from networks.services import (
     InvitationError,
+    api_token_create,
     invitation_accept,
     invitation_create,
     invitation_resend,
@@ -367,3 +371,43 @@ def permission_denied(request: HtmxHttpRequest, exception: Exception | None = No
         else:
             context = {"network": network, "access": access}
     return render(request, "403.html", context, status=403)
+
+
+# ---------------------------------------------------------------- personal API tokens
+
+
+@login_required
+def api_tokens(request: AuthenticatedRequest) -> HttpResponse:
+    """The person's API tokens: create one (its text is shown on this response only), see
+    when each was last used, revoke."""
+    today = timezone.localdate()
+    form = ApiTokenForm(request.POST or None, today=today)
+    created_text = ""
+    if request.method == "POST" and form.is_valid():
+        expires_on = form.cleaned_data["expires_on"]
+        _, created_text = api_token_create(
+            user=request.user,
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data["scope"],
+            expires_at=None
+            if expires_on is None
+            else dt.datetime.combine(expires_on, dt.time(), tzinfo=timezone.get_current_timezone()),
+        )
+        form = ApiTokenForm(today=today)
+    context = {
+        "form": form,
+        "created_text": created_text,
+        "tokens": request.user.api_tokens.all(),
+    }
+    response = render(request, "networks/api_tokens.html", context)
+    response["Cache-Control"] = "no-store"  # the token text must not stay in any cache
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, user=request.user, pk=token_id)
+    token.revoke()
+    messages.success(request, f"Revoked “{token.name}”: it no longer works.")
+    return redirect("api_tokens")

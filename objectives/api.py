@@ -251,14 +251,16 @@ class MeasureOut(serializers.ModelSerializer):
 
 
 class FiguresOut(serializers.Serializer):
-    value = serializers.DecimalField(max_digits=16, decimal_places=2)
+    value = serializers.DecimalField(
+        max_digits=16, decimal_places=2, allow_null=True, help_text="Null for an objective."
+    )
     progress = serializers.FloatField(help_text="Raw: below 0 or above 1 when past the ends.")
     expected = serializers.FloatField(help_text="The share of the objective's time gone.")
     status = serializers.ChoiceField(choices=list(figures.STATUS_LABELS))
 
 
 class MeasureWithFiguresOut(MeasureOut):
-    figures = FiguresOut()
+    figures = FiguresOut(allow_null=True, help_text="Null for an archived objective.")
 
     class Meta(MeasureOut.Meta):
         fields = [*MeasureOut.Meta.fields, "figures"]
@@ -289,20 +291,14 @@ def objectives_out(network: Network, objectives: list[Objective]) -> list[dict[s
     none: they left the figures when archived)."""
     active = [o for o in objectives if o.archived_at is None]
     found = {p.objective.pk: p for p in figures.objectives_progress(network, active)}
-    rows = []
     for objective in objectives:
         overall = found.get(objective.pk)
         by_measure = {m.measure.pk: m for m in overall.measures} if overall else {}
-        row = ObjectiveOut(objective).data | {
-            "figures": None if overall is None else _figures(overall) | {"value": None},
-            "measures": [
-                MeasureOut(m).data | {"figures": _figures(by_measure[m.pk])}
-                if m.pk in by_measure else MeasureOut(m).data | {"figures": None}
-                for m in objective.measures.all()
-            ],
-        }  # fmt: skip
-        rows.append(row)
-    return rows
+        objective.figures = None if overall is None else _figures(overall)  # type: ignore[attr-defined]
+        for measure in objective.measures.all():
+            found_measure = by_measure.get(measure.pk)
+            measure.figures = found_measure and _figures(found_measure)  # type: ignore[attr-defined]
+    return [dict(ObjectiveOut(o).data) for o in objectives]
 
 
 class ObjectiveIn(serializers.Serializer):

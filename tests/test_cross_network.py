@@ -43,6 +43,7 @@ OUTSIDE_NETWORKS = {
     "healthz": "no objects",
     "feedback/<str:token>/": "the token is the credential: see tests/referrals/test_feedback.py",
     "profile/": "one's own profile: no network's objects, see tests/hub/test_profiles.py",
+    "api/": "the API: tests/api/test_api_cross_network.py walks it the same way",
     "": "the redirect to one's own network",
 }  # fmt: skip
 # Anything a careless view might act on if it skipped its checks.
