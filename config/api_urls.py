@@ -4,7 +4,7 @@ Everything of a network is under /api/v1/networks/<network_slug>/, with the same
 names as the pages; tests/api/test_api_cross_network.py walks every route.
 """
 
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
@@ -12,7 +12,7 @@ from groups import api as groups_api
 from networks import api as networks_api
 from objectives import api as objectives_api
 
-network = [
+network: list[URLPattern | URLResolver] = [
     path("", networks_api.NetworkDetailView.as_view(), name="network"),
     path("invitations/", networks_api.InvitationsView.as_view(), name="invitations"),
     path("members/", groups_api.MembersView.as_view(), name="members"),
@@ -54,7 +54,7 @@ network = [
     path("reports/<id:report_id>/", objectives_api.ReportDetailView.as_view(), name="report"),
 ]
 
-v1 = [
+v1: list[URLPattern | URLResolver] = [
     path("networks/", networks_api.NetworksView.as_view(), name="networks"),
     path("networks/<slug:network_slug>/", include(network)),
 ]

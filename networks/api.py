@@ -25,7 +25,7 @@ from networks.policy import Access, network_access, visible_networks
 # ---------------------------------------------------------------- plumbing
 
 
-class TokenAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "networks.authentication.TokenAuthentication"
     name = "token"
 
@@ -42,8 +42,8 @@ def api_access(request: Request, network_slug: str) -> tuple[Network, Access]:
 def form_errors(form: forms.BaseForm) -> exceptions.ValidationError:
     """A page form's errors as the API's structured errors: field -> messages, with errors
     about the whole input under `non_field_errors`, as DRF names them."""
-    errors = {
-        ("non_field_errors" if name == "__all__" else name): messages
+    errors: dict[str, list[str]] = {
+        ("non_field_errors" if name == "__all__" else name): [str(m) for m in messages]
         for name, messages in form.errors.items()
     }
     return exceptions.ValidationError(errors)
@@ -55,7 +55,21 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict
     return dict(serializer.validated_data)
 
 
-class NetworkView(APIView):
+class ThrottledFirst(APIView):
+    """Throttles before permissions (DRF checks them after): a client without credentials is
+    refused with 401 and counted, so the anonymous allowance means something."""
+
+    def check_permissions(self, request: Request) -> None:
+        self.check_throttles(request)
+        super().check_permissions(request)
+
+    def check_throttles(self, request: Request) -> None:
+        if not getattr(request, "_grove_throttled", False):
+            request._grove_throttled = True  # type: ignore[attr-defined]
+            super().check_throttles(request)
+
+
+class NetworkView(ThrottledFirst):
     """Base for endpoints under /networks/<network_slug>/: `self.network`, `self.access`."""
 
     network: Network
@@ -94,7 +108,7 @@ def _networks() -> QuerySet[Network]:
     return Network.objects.prefetch_related("sound_bites")
 
 
-class NetworksView(generics.ListAPIView):
+class NetworksView(ThrottledFirst, generics.ListAPIView):
     """The networks the person belongs to."""
 
     serializer_class = NetworkOut
@@ -116,7 +130,9 @@ class NetworkDetailView(NetworkView):
 
 
 class InvitationOut(serializers.ModelSerializer):
-    group = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    group: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     state = serializers.CharField()
 
     class Meta:

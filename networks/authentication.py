@@ -4,7 +4,7 @@ Kept apart from networks.api: DRF imports these classes from its settings while 
 views module loads, so this module must not import rest_framework.views.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rest_framework import exceptions, permissions, throttling
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -35,6 +35,10 @@ class TokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("The token is not valid.")
         token = ApiToken.find(text)
         if token is None or not token.user.is_active:
+            # Wrong tokens count against the client's anonymous allowance: no guessing spree.
+            throttle = WrongTokenThrottle()
+            if not throttle.allow_request(request, cast(APIView, None)):
+                raise exceptions.Throttled(throttle.wait())
             raise exceptions.AuthenticationFailed("The token is not valid, expired or revoked.")
         token.mark_used()
         return token.user, token
@@ -73,3 +77,13 @@ class PerTokenThrottle(throttling.SimpleRateThrottle):
 
 class AnonThrottle(throttling.AnonRateThrottle):
     """Per client address, for requests without valid credentials."""
+
+
+class WrongTokenThrottle(throttling.SimpleRateThrottle):
+    """Wrong tokens, per client address, on the anonymous allowance (read while the request
+    is being authenticated, so it must not ask who the user is)."""
+
+    scope = "anon"
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {"scope": "wrong-token", "ident": self.get_ident(request)}

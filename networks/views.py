@@ -399,9 +399,8 @@ def api_tokens(request: AuthenticatedRequest) -> HttpResponse:
         "created_text": created_text,
         "tokens": request.user.api_tokens.all(),
     }
-    response = render(request, "networks/api_tokens.html", context)
-    response["Cache-Control"] = "no-store"  # the token text must not stay in any cache
-    return response
+    # Signed-in pages are private and no-store (networks.middleware): the text stays nowhere.
+    return render(request, "networks/api_tokens.html", context)
 
 
 @login_required

@@ -8,7 +8,7 @@ the pages let a person do. Figures come from the figures engine, never from here
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
@@ -27,7 +27,7 @@ from groups.api import network_group
 from groups.forms import MEASURE_PREFIX, ActivityForm
 from groups.models import Activity, PeerGroup
 from networks.api import NetworkListView, NetworkView, form_errors, validated
-from networks.models import Network
+from networks.models import Network, User
 from networks.policy import Access
 from objectives import figures
 from objectives.filters import ActivityFilterSet
@@ -49,7 +49,9 @@ class ContributionOut(serializers.Serializer):
 
 
 class ActivityOut(serializers.ModelSerializer):
-    group = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    group: "serializers.SlugRelatedField[PeerGroup]" = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     led_by = PersonOut()
     participants = PersonOut(many=True)
     contributions = ContributionOut(many=True)
@@ -71,8 +73,9 @@ class ContributionIn(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))
 
 
-class ActivityIn(serializers.Serializer):
-    group = serializers.SlugField(help_text="The group's slug (only when logging an activity).")
+class ActivityChange(serializers.Serializer):
+    """An activity's fields; an activity stays in its group."""
+
     kind = serializers.ChoiceField(choices=Activity.Kind.choices)
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
@@ -87,8 +90,8 @@ class ActivityIn(serializers.Serializer):
     )
 
 
-class ActivityChange(ActivityIn):
-    group = None  # type: ignore[assignment]  # an activity stays in its group
+class ActivityIn(ActivityChange):
+    group = serializers.SlugField(help_text="The group's slug.")
 
 
 def _activity_cards(activities: QuerySet[Activity]) -> QuerySet[Activity]:
@@ -138,12 +141,13 @@ def _activity_form(
 
 def _save_activity(form: ActivityForm) -> Activity:
     if not form.is_valid():
-        error = form_errors(form)
-        detail = error.detail
-        assert isinstance(detail, dict)
-        for name in [n for n in detail if str(n).startswith(MEASURE_PREFIX)]:
-            detail.setdefault("contributions", []).extend(detail.pop(name))  # type: ignore[union-attr]
-        raise error
+        # The form names a contribution's field after its measure; the API calls them all
+        # "contributions".
+        for name in [n for n in form.errors if n.startswith(MEASURE_PREFIX)]:
+            form.errors.setdefault("contributions", form.error_class()).extend(
+                form.errors.pop(name)
+            )
+        raise form_errors(form)
     try:
         return activity_save_with_contributions(
             activity=form.instance,
@@ -204,7 +208,7 @@ class ActivitiesView(NetworkListView):
         form = _activity_form(self.network, group, data, None)
         form.instance.group = group
         form.instance.network = self.network
-        form.instance.led_by = request.user  # type: ignore[assignment]
+        form.instance.led_by = cast(User, request.user)
         activity = _save_activity(form)
         return Response(_activity_out(activity, self.access), status=status.HTTP_201_CREATED)
 
@@ -375,7 +379,8 @@ class MeasureIn(serializers.Serializer):
     baseline = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
     target = serializers.DecimalField(max_digits=14, decimal_places=2)
     direction = serializers.ChoiceField(choices=Measure.Direction.choices)
-    source = serializers.ChoiceField(choices=Measure.Source.choices)
+    # The stubs type Serializer.source (a Field's own attribute); a field may take the name.
+    source = serializers.ChoiceField(choices=Measure.Source.choices)  # type: ignore[assignment]
     activity_kinds = serializers.ListField(
         child=serializers.ChoiceField(choices=Activity.Kind.choices), required=False,
         max_length=len(Activity.Kind.choices),
@@ -469,7 +474,9 @@ class MeasureFiguresView(NetworkView):
 
 
 class CheckInOut(serializers.ModelSerializer):
-    group = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    group: "serializers.SlugRelatedField[PeerGroup]" = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     recorded_by = PersonOut(allow_null=True)
 
     class Meta:
@@ -514,7 +521,7 @@ class CheckInsView(NetworkListView):
         data.setdefault("recorded_on", self.network.today())
         form = CheckInForm(
             _form_data(data),
-            instance=CheckIn(measure=measure, recorded_by=request.user),
+            instance=CheckIn(measure=measure, recorded_by=cast(User, request.user)),
             groups=groups,
             network_wide=self.access.can_record_network_reading,
             today=self.network.today(),
@@ -534,8 +541,11 @@ class SnapshotField(serializers.JSONField):
 
 
 class ReportOut(serializers.ModelSerializer):
-    group = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    data = SnapshotField()
+    group: "serializers.SlugRelatedField[PeerGroup]" = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    # A field named "data" is fine at run time (DRF takes declared fields off the class).
+    data = SnapshotField()  # type: ignore[assignment]
 
     class Meta:
         model = ProgressReport

@@ -1,16 +1,19 @@
 import pytest
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from networks.models import ApiToken, User
 from networks.services import api_token_create
 
 
 @pytest.fixture(autouse=True)
-def no_throttling(settings) -> None:
-    """Throttles count per token and client in the cache; tests that check them set rates."""
-    rest = dict(settings.REST_FRAMEWORK)
-    rest["DEFAULT_THROTTLE_RATES"] = {"token": "100000/hour", "anon": "100000/hour"}
-    settings.REST_FRAMEWORK = rest
+def throttle_rates(monkeypatch) -> dict[str, str]:
+    """Throttles count per token and client in the (shared) cache: tests get allowances too
+    large to meet, and those that check throttling set their own. DRF reads the rates once,
+    at import, so they are patched on the class rather than in settings."""
+    rates = {"token": "100000/hour", "anon": "100000/hour"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    return rates
 
 
 @pytest.fixture

@@ -37,9 +37,8 @@ def test_another_networks_ids_answer_404_and_change_nothing(world, persona):
     )
     client = APIClient()
     if user is not None:
-        client.credentials(
-            HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=user, name='t', scope='read_write')[1]}"
-        )  # noqa: E501
+        _, text = api_token_create(user=user, name="walk", scope="read_write")
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {text}")
     before = row_counts()
     wrong = []
     for route in api_routes():
