@@ -244,6 +244,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "objectives.tasks.warm_network_dashboards",
         "schedule": 2 * 60,
     },
+    "send-due-webhooks": {"task": "webhooks.tasks.send_due_webhooks", "schedule": 5 * 60},
+    "objective-status-webhooks": {
+        "task": "objectives.tasks.check_all_objective_statuses",
+        "schedule": 60 * 60,
+    },
 }
 
 CACHES = {

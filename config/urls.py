@@ -50,6 +50,7 @@ urlpatterns = [
     path("n/<slug:network_slug>/referrals/", include(hub_urls.referrals)),
     path("n/<slug:network_slug>/notifications/", include("notifications.urls")),
     path("n/<slug:network_slug>/exports/", include("exports.urls")),
+    path("n/<slug:network_slug>/webhooks/", include("webhooks.urls")),
     path("", include("networks.urls")),
 ]
 

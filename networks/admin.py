@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from networks.models import Invitation, Membership, Network, SoundBite, User
+from networks.models import ApiToken, Invitation, Membership, Network, SoundBite, User
 
 
 @admin.register(User)
@@ -64,3 +64,13 @@ class InvitationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["network", "group", "invited_by", "accepted_by"]
     readonly_fields = ["token_hash"]
     list_select_related = ["network", "group"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "scope", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["scope"]
+    search_fields = ["name", "prefix", "user__email"]
+    readonly_fields = ["prefix", "token_hash", "last_used_at"]
+    autocomplete_fields = ["user"]
+    list_select_related = ["user"]

@@ -305,6 +305,11 @@ class Access:
         themselves, and the network's organisers."""
         return person.pk == self.user.pk or self.is_organiser
 
+    @property
+    def can_manage_webhooks(self) -> bool:
+        """Register webhook endpoints, see their secrets and delivery log, replay."""
+        return self.is_organiser
+
 
 def visible_networks(user: User | AnonymousUser) -> QuerySet[Network]:
     if not user.is_authenticated:

@@ -33,7 +33,7 @@ from objectives import figures
 from objectives.filters import ActivityFilterSet
 from objectives.forms import CheckInForm, MeasureForm, ObjectiveForm
 from objectives.models import CheckIn, Contribution, Measure, Objective, ProgressReport
-from objectives.services import activity_save_with_contributions
+from objectives.services import activity_save_with_contributions, check_in_save
 
 # ---------------------------------------------------------------- activities
 
@@ -528,7 +528,7 @@ class CheckInsView(NetworkListView):
         )
         if not form.is_valid():
             raise form_errors(form)
-        check_in = form.save()
+        check_in = check_in_save(check_in=form.save(commit=False))
         return Response(CheckInOut(check_in).data, status=status.HTTP_201_CREATED)
 
 

@@ -42,7 +42,14 @@ from groups.services import activity_save
 from networks.models import Membership, Network, User
 from objectives import figures as engine
 from objectives.figures import ReportPeriod, closed_periods, last_closed_period
-from objectives.models import Contribution, Measure, Objective, ProgressReport, ReportDelivery
+from objectives.models import (
+    CheckIn,
+    Contribution,
+    Measure,
+    Objective,
+    ProgressReport,
+    ReportDelivery,
+)
 from objectives.snapshot import (
     SNAPSHOT_VERSION,
     ActivitiesPart,
@@ -53,6 +60,8 @@ from objectives.snapshot import (
 )
 from objectives.snapshot import decimal_text as _num
 from objectives.snapshot import display as report_display
+from webhooks.models import Event, WebhookEndpoint
+from webhooks.services import changed_since_last_sent, event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -346,6 +355,16 @@ def reports_data(
     }
 
 
+def _published(reports: list[ProgressReport]) -> None:
+    """`report.published` for each new report, sent once the reports commit."""
+    if not reports or not WebhookEndpoint.objects.listening(
+        reports[0].network, Event.REPORT_PUBLISHED
+    ):
+        return
+    for report in reports:
+        event_emit(network=report.network, event=Event.REPORT_PUBLISHED, data=report_event(report))
+
+
 def _deliver_on_commit(report_ids: list[int]) -> None:
     from objectives.tasks import deliver_report
 
@@ -380,6 +399,8 @@ def report_create(
         period_start=period_start,
         defaults={"network": network, "period_end": period_end, "data": data[group.pk]},
     )
+    if created:
+        _published([report])
     if created and deliver:
         _deliver_on_commit([report.pk])
     return report, created
@@ -418,6 +439,7 @@ def _write_batch(
     try:
         with transaction.atomic():
             ProgressReport.objects.bulk_create(reports)
+            _published(reports)
             if deliver:
                 _deliver_on_commit([r.pk for r in reports])
         return len(reports)
@@ -867,6 +889,7 @@ def activity_save_with_contributions(
         raise ValidationError("An activity can only advance this network's measures.")
     if any(amount < 0 for amount in contributions.values()):
         raise ValidationError("Contribution amounts cannot be negative.")
+    is_new = activity.pk is None
     activity_save(activity=activity, participants=participants)
     wanted = {pk: amount for pk, amount in contributions.items() if amount}
     Contribution.objects.filter(activity=activity).exclude(measure_id__in=wanted).delete()
@@ -874,4 +897,83 @@ def activity_save_with_contributions(
         Contribution.objects.update_or_create(
             activity=activity, measure_id=measure_id, defaults={"amount": amount}
         )
+    if is_new:
+        event_emit(
+            network=activity.group.network,
+            event=Event.ACTIVITY_LOGGED,
+            data=activity_event(activity, wanted),
+        )
+    _check_statuses_on_commit(activity.group.network_id)
     return activity
+
+
+# ---------------------------------------------------------------- check-ins and webhook events
+
+
+@transaction.atomic
+def check_in_save(*, check_in: CheckIn) -> CheckIn:
+    """Record a manual reading (validated by objectives.forms.CheckInForm on every path)."""
+    check_in.save()
+    _check_statuses_on_commit(check_in.measure.objective.network_id)
+    return check_in
+
+
+def activity_event(activity: Activity, contributions: dict[int, Decimal]) -> dict[str, Any]:
+    return {
+        "id": activity.pk,
+        "group": activity.group.slug,
+        "kind": activity.kind,
+        "title": activity.title,
+        "occurred_on": activity.occurred_on.isoformat(),
+        "people_reached": activity.people_reached,
+        "led_by": activity.led_by_id,
+        "contributions": [
+            {"measure_id": pk, "amount": _num(amount)} for pk, amount in contributions.items()
+        ],
+    }
+
+
+def report_event(report: ProgressReport) -> dict[str, Any]:
+    return {
+        "id": report.pk,
+        "group": report.group.slug,
+        "period_start": report.period_start.isoformat(),
+        "period_end": report.period_end.isoformat(),
+        "url": report_url(report),
+    }
+
+
+def _check_statuses_on_commit(network_id: int) -> None:
+    from objectives.tasks import check_objective_statuses
+
+    transaction.on_commit(partial(check_objective_statuses.delay, network_id), robust=True)
+
+
+@transaction.atomic
+def objective_status_events(*, network: Network) -> int:
+    """Send `objective.status_changed` for each active objective whose status (on track, at
+    risk, off track) differs from the one last sent; the first status seen is sent too, with
+    no previous one. Does nothing while no endpoint listens. Returns the events sent."""
+    if not WebhookEndpoint.objects.listening(network, Event.OBJECTIVE_STATUS_CHANGED):
+        return 0
+    sent = 0
+    for overall in engine.network_progress(network):
+        objective = overall.objective
+        before = changed_since_last_sent(
+            network=network, subject=f"objective:{objective.pk}", value=overall.status
+        )
+        if before is None:
+            continue
+        event_emit(
+            network=network,
+            event=Event.OBJECTIVE_STATUS_CHANGED,
+            data={
+                "objective": {"id": objective.pk, "title": objective.title},
+                "status": overall.status,
+                "previous_status": before or None,
+                "progress": _round(overall.progress),
+                "expected": _round(overall.expected),
+            },
+        )
+        sent += 1
+    return sent

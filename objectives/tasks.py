@@ -229,3 +229,17 @@ def refresh_network_dashboard(network_id: int) -> bool:
         return False  # gone, or warmed meanwhile by a visitor or a sibling task
     dashboards.refresh_network_dashboard(network)
     return True
+
+
+@shared_task
+def check_objective_statuses(network_id: int) -> int:
+    network = Network.objects.filter(pk=network_id).first()
+    return 0 if network is None else services.objective_status_events(network=network)
+
+
+@shared_task
+def check_all_objective_statuses() -> int:
+    """Statuses also move as time passes (expected progress grows): beat looks hourly."""
+    for network_id in Network.objects.order_by("pk").values_list("pk", flat=True):
+        _enqueue(check_objective_statuses, network_id)
+    return 0

@@ -23,7 +23,12 @@ from objectives.charts import progress_chart
 from objectives.figures import MeasureProgress, ObjectiveProgress
 from objectives.forms import CheckInForm, MeasureForm, ObjectiveForm, ReportDeliveryForm
 from objectives.models import CheckIn, Measure, Objective, ProgressReport, ReportDelivery
-from objectives.services import delivery_mark_read, delivery_resend, report_display
+from objectives.services import (
+    check_in_save,
+    delivery_mark_read,
+    delivery_resend,
+    report_display,
+)
 
 
 @login_required
@@ -349,7 +354,7 @@ def checkin_create(
         form.fields["value"].widget.attrs["autofocus"] = True
     saved = False
     if request.method == "POST" and form.is_valid():
-        form.save()
+        check_in_save(check_in=form.save(commit=False))
         saved = True
         if not request.htmx:
             messages.success(request, f"Check-in recorded for “{measure.name}”.")

@@ -31,6 +31,7 @@ from tests.factories import (
     SoundBiteFactory,
     UserFactory,
 )
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -114,8 +115,17 @@ def objects_of(network: Network) -> dict[str, str]:
     for someone in (person, colleague):
         GroupMembershipFactory(group=cng, user=someone)
     referral = ReferralFactory(group=cng, referrer=person, receiver=colleague)
+    webhook = WebhookEndpoint.objects.create(
+        network=network, url="https://hooks.example.org/grove", events=["activity.logged"]
+    )
+    webhook_delivery = WebhookDelivery.objects.create(
+        endpoint=webhook, event="activity.logged", message_id=f"msg_{network.slug}_{person.pk}",
+        payload={}, state=WebhookDelivery.State.FAILED,
+    )  # fmt: skip
     return {
         "network_slug": network.slug,
+        "webhook_id": str(webhook.pk),
+        "webhook_delivery_id": str(webhook_delivery.pk),
         "group_slug": group.slug,
         "activity_id": str(ActivityFactory(group=group, led_by=person).pk),
         "objective_id": str(objective.pk),

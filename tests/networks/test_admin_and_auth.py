@@ -49,7 +49,7 @@ def test_every_domain_model_has_an_admin():
 
     ours = [
         m
-        for app in ("networks", "groups", "objectives", "referrals")
+        for app in ("networks", "webhooks", "groups", "objectives", "referrals")
         for m in apps.get_app_config(app).get_models()
     ]
     missing = [
