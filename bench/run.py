@@ -21,6 +21,8 @@ tables (so results do not depend on table state; the output says so), then measu
   client, with Django's cache cleared before every request (cold) and not (warm), ÷ a bare
   login-protected view that checks the network's access policy and runs one indexed query
   (bench/urls.py) (goal <= 5, aim 3).
+- api_activities_page_vs_bare_view: one page of 100 activities through the API (token auth,
+  cursor pagination, participants and contributions) ÷ the same bare view (goal <= 3).
 - report_peak_rss_mb: peak RSS (VmHWM) of a fresh process running the report job, Django
   included (goal <= 300).
 - export_csv_activities_rows_per_s, export_peak_rss_mb, export_csv_vs_copy: the activity
@@ -445,6 +447,21 @@ def time_requests(client, url: str, repeat: int, before=None) -> float:
     return statistics.median(timings)
 
 
+def api_activities_page_vs_bare_view(network, user, bare_time: float, repeat: int) -> None:
+    """One page of 100 activities through the API, as a script with a token would read it."""
+    from django.test import Client
+
+    from networks.services import api_token_create
+
+    _, text = api_token_create(user=user, name="bench", scope="read")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {text}")
+    url = f"/api/v1/networks/{network.slug}/activities/?page_size=100"
+    client.get(url, secure=True)
+    api_time = time_requests(client, url, repeat)
+    print(f"api_activities_page_ms: {api_time * 1000:.1f}")
+    print(f"api_activities_page_vs_bare_view: {api_time / bare_time:.2f}")
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -609,6 +626,7 @@ def main() -> None:
         print(f"page_{name}_cold_ms: {cold * 1000:.1f}")
         print(f"page_{name}_cold_vs_bare: {cold / bare_time:.2f}")
         print(f"page_{name}_warm_vs_bare: {warm / bare_time:.2f}")
+    api_activities_page_vs_bare_view(network, organiser, bare_time, warm_repeat)
 
     from django.db import connections
 
