@@ -322,3 +322,26 @@ def due_deliveries(*, now: dt.datetime | None = None) -> list[int]:
             endpoint__disabled_at__isnull=True,
         ).values_list("pk", flat=True)[:500]
     )
+
+
+def referral_status_changed(*, referral: Any, from_status: str) -> list[int]:
+    """`referral.status_changed`, for the referrals app's status-change service to call inside
+    its transaction (referrals sits above webhooks, so it imports this; webhooks does not
+    import referrals, hence `Any`). The client stays out of the body: a receiver learns the
+    referral's move, not who the client is."""
+    return event_emit(
+        network=referral.network,
+        event=Event.REFERRAL_STATUS_CHANGED,
+        data={
+            "id": referral.pk,
+            "group": referral.group.slug,
+            "from_status": from_status,
+            "status": referral.status,
+            "referrer": referral.referrer_id,
+            "receiver": referral.receiver_id,
+            "made_on": referral.made_on,
+            "served_on": referral.served_on,
+            "closed_on": referral.closed_on,
+            "closed_value": referral.closed_value,
+        },
+    )

@@ -234,3 +234,20 @@ def test_the_signature_is_what_the_spec_says():
         body=b'{"test": 2432232314}',
     )
     assert signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+def test_the_referral_event_carries_the_move_and_not_the_client(
+    world, receiver, django_capture_on_commit_callbacks
+):
+    # The extension point the referrals service calls when a referral moves.
+    from tests.factories import ReferralFactory
+
+    endpoint(world, receiver, events=[Event.REFERRAL_STATUS_CHANGED])
+    referral = ReferralFactory(group=world.group, referrer=world.member, receiver=world.gardener)
+    referral.status = "accepted"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.referral_status_changed(referral=referral, from_status="made")
+    [got] = receiver.received
+    data = got["payload"]["data"]
+    assert (data["from_status"], data["status"]) == ("made", "accepted")
+    assert referral.client.name not in str(got["payload"])
