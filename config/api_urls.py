@@ -4,6 +4,8 @@ Everything of a network is under /api/v1/networks/<network_slug>/, with the same
 names as the pages; tests/api/test_api_cross_network.py walks every route.
 """
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
@@ -61,8 +63,12 @@ v1: list[URLPattern | URLResolver] = [
 
 # The schema and its docs are public: a developer reads them before they have a token.
 schema = SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[])
-docs = SpectacularSwaggerSplitView.as_view(
-    url_name="api:schema", permission_classes=[AllowAny], authentication_classes=[]
+# Swagger UI sets inline styles as it renders; this page alone allows them (never inline
+# scripts: its start-up script is a file, the split view's `?script`).
+docs = csp_update({"style-src": [UNSAFE_INLINE]})(
+    SpectacularSwaggerSplitView.as_view(
+        url_name="api:schema", permission_classes=[AllowAny], authentication_classes=[]
+    )
 )
 
 app_name = "api"

@@ -95,11 +95,27 @@ class ActivityIn(ActivityChange):
 
 
 def _activity_cards(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+    # Only what the output shows of each person and group: rows of 100 activities add up.
+    people = User.objects.only("id", "name")
     return (
         activities.select_related("group", "led_by")
-        .prefetch_related("participants")
-        .prefetch_related(Prefetch("contributions", Contribution.objects.order_by("measure_id")))
+        .only(*ACTIVITY_FIELDS, "group__slug", "group__network_id", "led_by__name")
+        .prefetch_related(Prefetch("participants", people))
+        .prefetch_related(
+            Prefetch(
+                "contributions",
+                Contribution.objects.only("activity_id", "measure_id", "amount").order_by(
+                    "measure_id"
+                ),
+            )
+        )
     )
+
+
+ACTIVITY_FIELDS = [
+    "network_id", "group_id", "kind", "title", "description", "occurred_on", "people_reached",
+    "led_by_id", "created_at",
+]  # fmt: skip
 
 
 class ActivityCursor(CursorPagination):
