@@ -54,6 +54,9 @@ network: list[URLPattern | URLResolver] = [
     ),
     path("reports/", objectives_api.ReportsView.as_view(), name="reports"),
     path("reports/<id:report_id>/", objectives_api.ReportDetailView.as_view(), name="report"),
+    # Referrals and touchpoints go here once the referrals app has its services (a
+    # `referrals/api.py` calling them, with `Access.can_see_referral`); the cross-network
+    # walk and the schemathesis run pick new routes up by themselves.
 ]
 
 v1: list[URLPattern | URLResolver] = [
