@@ -30,6 +30,7 @@ from referrals.models import (
     StatusChange,
     Touchpoint,
 )
+from webhooks.services import referral_status_changed
 
 Status = Referral.Status
 VERBS: dict[str, str] = {
@@ -216,6 +217,7 @@ def referral_move(
         text = f"Closed: {amount}. {thanks}".strip()
     notify(user=other, network=referral.network, verb=verb, text=text,
            link=referral.get_absolute_url())  # fmt: skip
+    referral_status_changed(referral=referral, from_status=change.from_status)
     caller.refresh_from_db()
     return change
 

@@ -14,8 +14,8 @@ from webhooks.forms import EndpointForm
 from webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 DELIVERIES_PER_PAGE = 25
-# The referral event is offered once the referrals app emits it.
-REFERRAL_EVENTS = False
+# referrals.services.referral_move sends the referral event.
+REFERRAL_EVENTS = True
 
 
 def _endpoint(network: Network, webhook_id: int) -> WebhookEndpoint:

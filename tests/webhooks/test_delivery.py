@@ -251,3 +251,21 @@ def test_the_referral_event_carries_the_move_and_not_the_client(
     data = got["payload"]["data"]
     assert (data["from_status"], data["status"]) == ("made", "accepted")
     assert referral.client.name not in str(got["payload"])
+
+
+def test_a_referral_move_sends_its_event(world, receiver, django_capture_on_commit_callbacks):
+    from referrals.services import referral_move
+    from tests.factories import GroupMembershipFactory, PeerGroupFactory, ReferralFactory
+
+    endpoint(world, receiver, events=[Event.REFERRAL_STATUS_CHANGED])
+    cng = PeerGroupFactory(network=world.network, is_cng=True)
+    for person in (world.member, world.gardener):
+        GroupMembershipFactory(group=cng, user=person)
+    referral = ReferralFactory(group=cng, referrer=world.member, receiver=world.gardener)
+    with django_capture_on_commit_callbacks(execute=True):
+        referral_move(referral=referral, to="accepted", by=world.gardener)
+    [got] = receiver.received
+    assert got["payload"]["type"] == "referral.status_changed"
+    assert (got["payload"]["data"]["from_status"], got["payload"]["data"]["status"]) == (
+        "made", "accepted",
+    )  # fmt: skip

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('networks', '0003_add_api_token'),
+        ('networks', '0004_add_api_token'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

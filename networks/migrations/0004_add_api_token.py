@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('networks', '0002_add_network_currency'),
+        ('networks', '0003_add_client_retention'),
     ]
 
     operations = [
