@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from groups import api as groups_api
 from networks import api as networks_api
 from objectives import api as objectives_api
+from referrals import api as referrals_api
 
 network: list[URLPattern | URLResolver] = [
     path("", networks_api.NetworkDetailView.as_view(), name="network"),
@@ -54,9 +55,20 @@ network: list[URLPattern | URLResolver] = [
     ),
     path("reports/", objectives_api.ReportsView.as_view(), name="reports"),
     path("reports/<id:report_id>/", objectives_api.ReportDetailView.as_view(), name="report"),
-    # Referrals and touchpoints go here once the referrals app has its services (a
-    # `referrals/api.py` calling them, with `Access.can_see_referral`); the cross-network
-    # walk and the schemathesis run pick new routes up by themselves.
+    path("referrals/", referrals_api.ReferralsView.as_view(), name="referrals"),
+    path(
+        "referrals/<id:referral_id>/", referrals_api.ReferralDetailView.as_view(), name="referral"
+    ),
+    path(
+        "referrals/<id:referral_id>/moves/",
+        referrals_api.ReferralMoveView.as_view(),
+        name="referral_move",
+    ),
+    path(
+        "referrals/<id:referral_id>/touchpoints/",
+        referrals_api.TouchpointsView.as_view(),
+        name="touchpoints",
+    ),
 ]
 
 v1: list[URLPattern | URLResolver] = [

@@ -301,6 +301,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ActivityKindEnum": "groups.models.Activity.Kind",
         "GroupKindEnum": "groups.models.PeerGroup.Kind",
+        "ReferralStatusEnum": "referrals.models.Referral.Status",
+        "TouchpointKindEnum": "referrals.models.Touchpoint.Kind",
+        "FigureStatusEnum": ["on_track", "at_risk", "off_track"],
     },
 }
 API_TOKEN_LAST_USED_EVERY = dt.timedelta(minutes=1)  # how often a token's last use is written

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from networks.models import Membership, Network, User
@@ -309,6 +309,17 @@ class Access:
     def can_manage_webhooks(self) -> bool:
         """Register webhook endpoints, see their secrets and delivery log, replay."""
         return self.is_organiser
+
+    def visible_referrals(self, referrals: QuerySet) -> QuerySet:
+        """Of the network's referrals, those `can_view_referral` lets this person see (the
+        API lists them): organisers every one, others their groups' and their own."""
+        if self.is_organiser:
+            return referrals
+        return referrals.filter(
+            Q(group_id__in=list(self.group_roles))
+            | Q(referrer_id=self.user.id)
+            | Q(receiver_id=self.user.id)
+        )
 
 
 def visible_networks(user: User | AnonymousUser) -> QuerySet[Network]:
