@@ -57,6 +57,7 @@ class ActivityFilterSet(django_filters.FilterSet):
     # A person is searched for as one types (networks.people), not picked from a list.
     member = PersonFilter(
         method="involving",
+        queryset=User.objects.none(),  # scoped to the network in `form`
         error_messages={"invalid_choice": "Choose a member of the network."},
     )
 
