@@ -59,9 +59,12 @@ def percent(fraction: float | Decimal | None) -> str:
     """0.55 -> '55%'. Takes a fraction, so no caller multiplies by 100 itself."""
     if fraction is None:
         return MISSING
-    # Halves round up, the same on every page, mail and report.
-    whole = (Decimal(str(fraction)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return f"{whole}%"
+    return f"{whole_percent(fraction)}%"
+
+
+def whole_percent(fraction: float | Decimal) -> int:
+    """0.625 -> 63: halves round up, the same on every page, mail, report and bar."""
+    return int((Decimal(str(fraction)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def day(value: dt.date | None) -> str:

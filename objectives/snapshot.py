@@ -17,9 +17,10 @@ Version history:
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, TypedDict, cast, overload
 
+from networks.formatting import whole_percent
 from objectives.figures import STATUS_LABELS, clamp
 
 SNAPSHOT_VERSION = 3
@@ -190,9 +191,7 @@ REFERRALS_BEFORE_V3: dict[str, Any] = {
 
 def _percent(x: float | None) -> int | None:
     """Whole percent for the bars, rounded as formatting.percent rounds."""
-    if x is None:
-        return None
-    return int((Decimal(str(clamp(x))) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return None if x is None else whole_percent(clamp(x))
 
 
 def _trend(direction: str, change: Decimal | None) -> dict[str, Any]:
