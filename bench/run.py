@@ -28,6 +28,9 @@ tables (so results do not depend on table state; the output says so), then measu
 - export_csv_activities_rows_per_s, export_peak_rss_mb, export_csv_vs_copy: the activity
   log exported as CSV, in a fresh process, against PostgreSQL's COPY (bench/exports.py).
 - load_average: the machine's load when the run began and ended.
+
+`--reuse --pages [NAME ...]` measures only the pages (all, or those named) on the data a
+previous run left, with each cold request's query count and slowest queries.
 """
 
 import argparse
@@ -462,6 +465,60 @@ def api_activities_page_vs_bare_view(network, user, bare_time: float, repeat: in
     print(f"api_activities_page_vs_bare_view: {api_time / bare_time:.2f}")
 
 
+def explain_page(client, page: str) -> None:
+    """A cold request's query count, time in SQL and slowest queries."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    timed: list[tuple[float, str]] = []
+
+    def record(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timed.append((time.perf_counter() - started, sql))
+
+    cache.clear()
+    with connection.execute_wrapper(record):
+        client.get(page, secure=True)
+    in_sql = sum(t for t, _ in timed)
+    print(f"  {len(timed)} queries, {in_sql * 1000:.1f} ms in SQL; slowest:")
+    for seconds, sql in sorted(timed, reverse=True)[:4]:
+        print(f"  {seconds * 1000:8.1f} ms  {sql[:240]}")
+
+
+def measure_pages(network, recent, names: list[str] | None, *, repeat: int, explain=False):
+    """Every page (or those named) cold and warm against the bare view; with `explain`, the
+    query count and the slowest queries of a cold request too."""
+    from django.core.cache import cache
+    from django.test import Client
+    from django.urls import reverse
+
+    from networks.models import Membership
+
+    organiser = Membership.objects.filter(network=network, role="organiser").first().user
+    client = Client()
+    client.force_login(organiser)
+    bare = reverse("bench_bare", kwargs={"network_id": network.pk}) + f"?day={recent.start}"
+    client.get(bare, secure=True)
+    bare_time = time_requests(client, bare, 30 if repeat > 3 else 20)
+    print(f"bare_view_ms: {bare_time * 1000:.1f}")
+    for name, page in pages(network, organiser):
+        if names and name not in names:
+            continue
+        cold = time_requests(client, page, 3, before=cache.clear)
+        client.get(page, secure=True)
+        warm = time_requests(client, page, repeat)
+        print(f"page_{name}_cold_ms: {cold * 1000:.1f}")
+        print(f"page_{name}_cold_vs_bare: {cold / bare_time:.2f}")
+        print(f"page_{name}_warm_vs_bare: {warm / bare_time:.2f}")
+        if explain:
+            explain_page(client, page)
+    if not names or "api" in names:
+        api_activities_page_vs_bare_view(network, organiser, bare_time, repeat)
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -525,6 +582,13 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="measure the data a previous run left (no reseed)"
     )
+    parser.add_argument(
+        "--pages",
+        nargs="*",
+        metavar="NAME",
+        help="with --reuse: only the pages (all, or those named, e.g. dashboard console), "
+        "each with its query count and slowest queries; then stop",
+    )
     parser.add_argument("--child-report", nargs=2, metavar=("START", "END"), help=argparse.SUPPRESS)
     parser.add_argument("--child-export", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -543,12 +607,9 @@ def main() -> None:
     if not args.reuse:
         recreate_database(url)
     setup_django()
-    from django.core.cache import cache
     from django.core.management import call_command
-    from django.test import Client
-    from django.urls import reverse
 
-    from networks.models import Membership, Network
+    from networks.models import Network
     from objectives.figures import last_closed_period, period_containing
     from objectives.services import reports_for_period
 
@@ -578,6 +639,10 @@ def main() -> None:
         reports_for_period(
             network=net, period_start=before.start, period_end=before.end, deliver=False
         )
+
+    if args.pages is not None:
+        measure_pages(network, recent, args.pages, repeat=3, explain=True)
+        return
 
     report_job(network, recent)  # warm the caches once, untimed
     job = statistics.median(report_job(network, recent) for _ in range(repeat))
@@ -610,23 +675,7 @@ def main() -> None:
     print(f"mails_per_s: {sent / seconds:.1f}")
     print(f"deliveries_left_pending: {pending}")
 
-    organiser = Membership.objects.filter(network=network, role="organiser").first().user
-    client = Client()
-    client.force_login(organiser)
-    bare = reverse("bench_bare", kwargs={"network_id": network.pk}) + f"?day={recent.start}"
-    client.get(bare, secure=True)
-    requests = 30 if args.quick else 20
-    bare_time = time_requests(client, bare, requests)
-    print(f"bare_view_ms: {bare_time * 1000:.1f}")
-    cold_repeat, warm_repeat = (3, 5) if args.quick else (3, 3)
-    for name, page in pages(network, organiser):
-        cold = time_requests(client, page, cold_repeat, before=cache.clear)
-        client.get(page, secure=True)
-        warm = time_requests(client, page, warm_repeat)
-        print(f"page_{name}_cold_ms: {cold * 1000:.1f}")
-        print(f"page_{name}_cold_vs_bare: {cold / bare_time:.2f}")
-        print(f"page_{name}_warm_vs_bare: {warm / bare_time:.2f}")
-    api_activities_page_vs_bare_view(network, organiser, bare_time, warm_repeat)
+    measure_pages(network, recent, None, repeat=5 if args.quick else 3)
 
     from django.db import connections
 
