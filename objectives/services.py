@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -36,6 +37,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from groups.models import Activity, GroupMembership, PeerGroup
 from groups.services import activity_save
@@ -706,24 +708,58 @@ def delivery_retry_attempts(*, ids: Iterable[int]) -> int | None:
     )
 
 
-def _message(user: User, template: str, context: dict[str, Any], subject: str) -> Any:
+def _message(
+    user: User,
+    template: str,
+    context: dict[str, Any],
+    subject: str,
+    *,
+    html_context: dict[str, Any] | None = None,
+) -> Any:
     text = render_to_string(f"objectives/email/{template}.txt", context)
-    html = render_to_string(f"objectives/email/{template}.html", context)
+    html = render_to_string(f"objectives/email/{template}.html", html_context or context)
     message = EmailMultiAlternatives(subject, text, to=[user.email])
     message.attach_alternative(html, "text/html")
     return message
 
 
-def _report_message(delivery: ReportDelivery) -> Any:
-    report = delivery.report
+@dataclass(frozen=True)
+class ReportMail:
+    """What a report's mail says to every recipient, rendered once per report and batch:
+    only the greeting is personal."""
+
+    subject: str
+    title: str
+    text: str
+    html: str
+
+
+def report_mail(report: ProgressReport) -> ReportMail:
     context = {
         "report": report,
         "data": report_display(report.data, currency=report.network.currency),
-        "user": delivery.user,
         "url": report_url(report),
     }
-    subject = f"{report.group.name}: progress report for {report.period_label}"
-    return _message(delivery.user, "report", context, subject)
+    return ReportMail(
+        subject=f"{report.group.name}: progress report for {report.period_label}",
+        title=f"{report.group.name}: {report.period_label}",
+        text=render_to_string("objectives/email/report_body.txt", context),
+        html=render_to_string("objectives/email/report_body.html", context),
+    )
+
+
+def _report_message(delivery: ReportDelivery, mail: ReportMail | None = None) -> Any:
+    """The report's mail to the delivery's recipient; `mail` is the report's shared part
+    when the caller has rendered it already."""
+    shared = mail or report_mail(delivery.report)
+    context = {"user": delivery.user, "title": shared.title}
+    return _message(
+        delivery.user,
+        "report",
+        context | {"body": shared.text},
+        shared.subject,
+        html_context=context | {"body": mark_safe(shared.html)},  # noqa: S308 - rendered escaped
+    )
 
 
 def deliveries_send(*, delivery_ids: list[int]) -> tuple[int, list[int]]:
@@ -746,12 +782,15 @@ def deliveries_send(*, delivery_ids: list[int]) -> tuple[int, list[int]]:
         else []
     )
     if claimed:
-        deliveries = (
-            ReportDelivery.objects.select_related("report__group", "report__network", "user")
-            .filter(pk__in=claimed)
-            .order_by("pk")
+        deliveries = list(
+            ReportDelivery.objects.select_related("user").filter(pk__in=claimed).order_by("pk")
         )
-        _send_each([(_report_message(d), [d.pk]) for d in deliveries])
+        # A batch holds one report's mails (or a few): each report is read and rendered once.
+        reports = ProgressReport.objects.select_related("group", "network").in_bulk(
+            {d.report_id for d in deliveries}
+        )
+        shared = {pk: report_mail(report) for pk, report in reports.items()}
+        _send_each([(_report_message(d, shared[d.report_id]), [d.pk]) for d in deliveries])
     return len(claimed), busy
 
 
