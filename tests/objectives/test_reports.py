@@ -259,6 +259,37 @@ def test_every_report_preference_sends_an_email_with_html_and_a_link(setup, repo
     assert (delivery.state, delivery.channel, delivery.attempts) == ("sent", "email", 1)
 
 
+def test_a_batch_renders_the_report_once_and_greets_each_person(
+    setup, report, monkeypatch, django_assert_num_queries
+):
+    world = setup[0]
+    rendered = []
+    real = services.report_mail
+
+    def counted(r):
+        rendered.append(r.pk)
+        return real(r)
+
+    monkeypatch.setattr(services, "report_mail", counted)
+    ids = services.report_deliveries_create(report=report)
+    assert len(ids) == 2
+    # claim (select + update), the busy check is skipped, deliveries with their people,
+    # the report with group and network, one "sent" update per mail
+    with django_assert_num_queries(2 + 1 + 1 + 2 + 2):
+        assert services.deliveries_send(delivery_ids=ids) == (2, [])
+    assert rendered == [report.pk]
+    by_person = {m.to[0]: m for m in mail.outbox}
+    for person in (world.member, world.gardener):
+        message = by_person[person.email]
+        greeting = f"Hello {person.get_short_name()},"
+        assert message.body.startswith(greeting)
+        assert f"<p>Hello {person.get_short_name()},</p>" in message.alternatives[0][0]
+        assert "Grant writing" in message.alternatives[0][0]
+        assert report.period_label in message.body
+    bodies = {m.body.split("\n", 1)[1] for m in mail.outbox}
+    assert len(bodies) == 1  # the same report for everyone after the greeting
+
+
 def test_in_app_preference_sends_no_mail(setup, report):
     world = setup[0]
     _prefer(world, world.member, "in_app")
