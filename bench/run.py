@@ -12,9 +12,13 @@ tables (so results do not depend on table state; the output says so), then measu
   (the network's shared figures once, then `compute_group_reports` per batch of groups,
   with its arguments through JSON as Celery passes them) ÷ the tightest raw SQL giving the same
   numbers from the raw tables (goal <= 1.5). Reports are deleted between repetitions.
-- report_delivery_s, mails_per_s: every email delivery of that period through
-  `deliver_report` and its batched `send_report_emails` tasks (in-process: one process,
-  sequential), to a local aiosmtpd sink in its own process; deliveries_left_pending.
+- report_delivery_s, mails_per_s: the period's close as production runs it, when REDIS_URL
+  names a Redis (e.g. redis://127.0.0.1:6379/12): a real `celery worker --concurrency 2`
+  (prefork) on a queue of its own writes the reports (compute_group_reports, queued as beat
+  does) and mails them (deliver_report, send_report_emails) to a local aiosmtpd sink in its
+  own process; report_delivery_s runs from the start of the report job to the last mail
+  the sink accepted, mails_per_s over the mailing; deliveries_left_pending. Without
+  REDIS_URL, in-process (one process, sequential), and the output says so.
 - report_history_growth: the same job on the two-year network ÷ on the one-year network,
   each for its last closed period (goal <= 1.2).
 - page_<name>_cold_vs_bare and page_<name>_warm_vs_bare: each page through the Django test
@@ -29,6 +33,7 @@ tables (so results do not depend on table state; the output says so), then measu
   log exported as CSV, in a fresh process, against PostgreSQL's COPY (bench/exports.py).
 - load_average: the machine's load when the run began and ended.
 
+`--reuse --reports` measures only the report job, its growth, peak RSS and delivery.
 `--reuse --pages [NAME ...]` measures only the pages (all, or those named) on the data a
 previous run left, with each cold request's query count and slowest queries.
 """
@@ -42,6 +47,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
 from decimal import Decimal
@@ -57,6 +63,11 @@ QUICK = {"groups": 20, "members": 1_000, "activities": 20_000, "referrals": 2_00
 YEARS = 2
 SLUG = "bench"
 SLUG_1Y = "bench1y"  # the same density over one year: half the activities and referrals
+
+
+# The broker of the real worker that delivery is measured on; the benchmark's own process
+# runs its tasks in-process (configure_environment drops REDIS_URL for it).
+WORKER_REDIS_URL = os.environ.get("REDIS_URL", "")
 
 
 def configure_environment() -> str:
@@ -175,6 +186,142 @@ def deliver_period(network, period) -> tuple[float, int, int]:
     return elapsed, sent, pending
 
 
+def start_worker(url: str, queue: str) -> subprocess.Popen:
+    """`celery -A config worker --concurrency 2` (prefork, as production runs it) on its own
+    queue of WORKER_REDIS_URL, against the benchmark database, mailing to the sink."""
+    env = os.environ | {
+        "DATABASE_URL": url,
+        "REDIS_URL": WORKER_REDIS_URL,
+        "CELERY_QUEUE": queue,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "EMAIL_URL": f"smtp://127.0.0.1:{SINK_PORT}",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "2",
+         "--pool", "prefork", "-Ofair", "--without-heartbeat", "--without-gossip",
+         "--without-mingle", "--loglevel=INFO", "-Q", queue, "-n", f"{queue}@%h"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    log: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        for line in worker.stdout:  # type: ignore[union-attr]
+            log[:] = [*log[-40:], line]
+            if " ready." in line:
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    if not ready.wait(timeout=60):
+        stop_worker(worker, queue)
+        sys.exit("The Celery worker did not start:\n" + "".join(log))
+    worker.log = log  # type: ignore[attr-defined]
+    return worker
+
+
+def stop_worker(worker: subprocess.Popen, queue: str) -> None:
+    import redis
+
+    worker.terminate()  # warm shutdown: the parent stops its two children
+    try:
+        worker.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, 9)  # the worker's own process group, started above
+        worker.wait(timeout=10)
+    client = redis.Redis.from_url(WORKER_REDIS_URL)
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    client.close()
+
+
+def close_to_last_mail_on_worker(network, period, url: str) -> dict:
+    """The period's close as production runs it, on a real worker of concurrency 2: from
+    the start of the report job (the scheduler's shared figures, then one
+    compute_group_reports task per batch of groups, queued to Redis) to the last mail the
+    worker's deliver_report and send_report_emails tasks hand to the sink."""
+    import uuid
+
+    from celery import Celery
+    from django.db.models import Max, Min
+
+    from groups.models import GroupMembership
+    from objectives import services, tasks
+    from objectives.models import ProgressReport, ReportDelivery
+
+    queue = f"grove-bench-{uuid.uuid4().hex[:10]}"
+    worker = start_worker(url, queue)
+    sender = Celery(broker=WORKER_REDIS_URL, set_as_current=False)
+    try:
+        delete_reports(network, period)
+        groups = list(services.groups_missing_report(network, period).values_list("pk", flat=True))
+        expected = GroupMembership.objects.filter(group_id__in=groups, user__is_active=True)
+        deliveries_expected = expected.count()
+        started_at = dt.datetime.now(dt.UTC)
+        started = time.perf_counter()
+        figures = services.network_figures(network=network, period=period)
+        for first in range(0, len(groups), tasks.GROUPS_PER_TASK):
+            batch = groups[first : first + tasks.GROUPS_PER_TASK]
+            args = (network.pk, batch, period.start.isoformat(), period.end.isoformat(),
+                    services.figures_for_groups(figures, batch), True)  # fmt: skip
+            sender.send_task("objectives.tasks.compute_group_reports", args=args, queue=queue)
+        reports = ProgressReport.objects.filter(network=network, period_start=period.start)
+        deliveries = ReportDelivery.objects.filter(
+            report__network=network, report__period_start=period.start
+        )
+        waiting = [ReportDelivery.State.PENDING, ReportDelivery.State.SENDING]
+        while time.perf_counter() - started < 900:
+            time.sleep(1)
+            if (
+                reports.count() == len(groups)
+                and deliveries.count() == deliveries_expected
+                and not deliveries.filter(channel="email", state__in=waiting).exists()
+            ):
+                break
+        else:
+            print("report_delivery_timeout: 900 s; the worker's log ends:", file=sys.stderr)
+            print("".join(worker.log), file=sys.stderr)  # type: ignore[attr-defined]
+        emails = deliveries.filter(channel="email")
+        span = emails.filter(state="sent").aggregate(first=Min("sent_at"), last=Max("sent_at"))
+        written = reports.aggregate(last=Max("created_at"))["last"]
+        return {
+            "reports": reports.count(),
+            "written_s": (written - started_at).total_seconds() if written else float("nan"),
+            "last_mail_s": (span["last"] - started_at).total_seconds() if span["last"] else 0,
+            "mail_window_s": (span["last"] - span["first"]).total_seconds() if span["last"] else 0,
+            "sent": emails.filter(state="sent").count(),
+            "pending": emails.filter(state__in=waiting).count(),
+            "failed": emails.filter(state=ReportDelivery.State.FAILED).count(),
+        }
+    finally:
+        sender.close()
+        stop_worker(worker, queue)
+
+
+def measure_delivery(network, period, url: str) -> None:
+    sink = start_sink()
+    try:
+        if WORKER_REDIS_URL:
+            found = close_to_last_mail_on_worker(network, period, url)
+            print("report_delivery_mode: a real Celery worker, prefork --concurrency 2, on Redis")
+            print(f"report_close_reports_written_s: {found['written_s']:.1f}")
+            print(f"report_delivery_s: {found['last_mail_s']:.1f}  (close -> last mail sent)")
+            print(f"mails_sent: {found['sent']}")
+            window = found["mail_window_s"] or float("nan")
+            print(f"mails_per_s: {found['sent'] / window:.1f}  (first -> last mail)")
+            print(f"deliveries_left_pending: {found['pending']}")
+            print(f"deliveries_failed: {found['failed']}")
+        else:
+            seconds, sent, pending = deliver_period(network, period)
+            print("report_delivery_mode: in-process, one process (set REDIS_URL for a worker)")
+            print(f"report_delivery_s: {seconds:.1f}")
+            print(f"mails_sent: {sent}")
+            print(f"mails_per_s: {sent / seconds:.1f}")
+            print(f"deliveries_left_pending: {pending}")
+    finally:
+        sink.terminate()
+        sink.wait(timeout=10)
+
+
 def child_report(start: str, end: str) -> None:
     """Runs in a fresh process so its peak RSS is the report job's alone."""
     setup_django()
@@ -286,13 +433,21 @@ def raw_sql_figures(network, period) -> dict:
 
         if summed := by_source["activity_sum"]:
             ids = [m[0] for m in summed]
+            # All of a measure's contributions, less those after the period: joining only
+            # the few activities after it instead of all history.
             for mid, total in rows(
-                "SELECT c.measure_id, SUM(c.amount) FROM objectives_contribution c"
-                " JOIN groups_activity a ON a.id = c.activity_id"
-                " WHERE c.measure_id = ANY(%s) AND a.occurred_on < %s GROUP BY 1",
-                [ids, e],
+                "SELECT measure_id, SUM(amount) FROM objectives_contribution"
+                " WHERE measure_id = ANY(%s) GROUP BY 1",
+                [ids],
             ):
                 values[mid] = total
+            for mid, after in rows(
+                "SELECT c.measure_id, SUM(c.amount) FROM objectives_contribution c"
+                " JOIN groups_activity a ON a.id = c.activity_id WHERE c.measure_id = ANY(%s)"
+                " AND a.network_id = %s AND a.occurred_on >= %s GROUP BY 1",
+                [ids, nid, e],
+            ):
+                values[mid] -= after
             for gid, mid, total in rows(
                 "SELECT a.group_id, c.measure_id, SUM(c.amount) FROM objectives_contribution c"
                 " JOIN groups_activity a ON a.id = c.activity_id WHERE c.measure_id = ANY(%s)"
@@ -343,7 +498,7 @@ def raw_sql_figures(network, period) -> dict:
             ids = [m[0] for m in manual]
             for mid, value in rows(
                 "SELECT DISTINCT ON (measure_id) measure_id, value FROM objectives_checkin"
-                " WHERE measure_id = ANY(%s) AND recorded_on < %s"
+                " WHERE measure_id = ANY(%s) AND group_id IS NULL AND recorded_on < %s"
                 " ORDER BY measure_id, recorded_on DESC, id DESC",
                 [ids, e],
             ):
@@ -589,6 +744,12 @@ def main() -> None:
         help="with --reuse: only the pages (all, or those named, e.g. dashboard console), "
         "each with its query count and slowest queries; then stop",
     )
+    parser.add_argument(
+        "--reports",
+        action="store_true",
+        help="with --reuse: only the report job, its history growth, peak RSS and delivery "
+        "(on a real worker when REDIS_URL is set); then stop",
+    )
     parser.add_argument("--child-report", nargs=2, metavar=("START", "END"), help=argparse.SUPPRESS)
     parser.add_argument("--child-export", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -644,13 +805,33 @@ def main() -> None:
         measure_pages(network, recent, args.pages, repeat=3, explain=True)
         return
 
+    measure_reports(network, network_1y, recent, url, repeat)
+    if args.reports:
+        print("load_average_at_end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+        return
+
+    measure_pages(network, recent, None, repeat=5 if args.quick else 3)
+
+    exported = subprocess.run(
+        [sys.executable, __file__, "--child-export"], capture_output=True, text=True, check=True
+    )
+    print(exported.stdout, end="")
+    print("load_average_at_end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+
+
+def measure_reports(network, network_1y, recent, url: str, repeat: int) -> None:
+    """The report job against the raw SQL, its growth with history, its peak RSS, and the
+    period's delivery."""
     report_job(network, recent)  # warm the caches once, untimed
-    job = statistics.median(report_job(network, recent) for _ in range(repeat))
-    raw_times = []
+    raw = raw_sql_figures(network, recent)
+    # Alternated, so that both see the same load on a shared machine.
+    job_times, raw_times = [], []
     for _ in range(repeat):
+        job_times.append(report_job(network, recent))
         t0 = time.perf_counter()
         raw = raw_sql_figures(network, recent)
         raw_times.append(time.perf_counter() - t0)
+    job = statistics.median(job_times)
     raw_time = statistics.median(raw_times)
     print(f"report_job_seconds: {job:.3f}")
     print(f"raw_sql_seconds: {raw_time:.3f}")
@@ -660,22 +841,14 @@ def main() -> None:
     print(f"report_job_vs_raw_sql: {job / raw_time:.2f}")
 
     report_job(network_1y, recent)
-    job_1y = statistics.median(report_job(network_1y, recent) for _ in range(repeat))
+    # Alternated with the two-year network's job, for the same reason.
+    two_years, one_year = [], []
+    for _ in range(repeat):
+        one_year.append(report_job(network_1y, recent))
+        two_years.append(report_job(network, recent))
+    job_1y = statistics.median(one_year)
     print(f"report_job_1y_history_seconds: {job_1y:.3f}")
-    print(f"report_history_growth: {job / job_1y:.2f}")
-
-    sink = start_sink()
-    try:
-        seconds, sent, pending = deliver_period(network, recent)
-    finally:
-        sink.terminate()
-        sink.wait(timeout=10)
-    print(f"report_delivery_s: {seconds:.1f}")
-    print(f"mails_sent: {sent}")
-    print(f"mails_per_s: {sent / seconds:.1f}")
-    print(f"deliveries_left_pending: {pending}")
-
-    measure_pages(network, recent, None, repeat=5 if args.quick else 3)
+    print(f"report_history_growth: {statistics.median(two_years) / job_1y:.2f}")
 
     from django.db import connections
 
@@ -689,11 +862,7 @@ def main() -> None:
     child_mb = float(child.stdout.split("child_rss_mb:")[1].split()[0])
     print(f"report_peak_rss_mb: {child_mb:.1f}")
 
-    exported = subprocess.run(
-        [sys.executable, __file__, "--child-export"], capture_output=True, text=True, check=True
-    )
-    print(exported.stdout, end="")
-    print("load_average_at_end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    measure_delivery(network, recent, url)
 
 
 if __name__ == "__main__":
