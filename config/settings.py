@@ -222,6 +222,11 @@ CELERY_TASK_TIME_LIMIT = 12 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="grove")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery closes a worker's database connections before and after every task, and with the
+# prefork pool closes the whole connection pool too: a new connection per task (a period's
+# delivery runs about a thousand). With this it keeps them; config/celery.py hands them
+# back to the pool after each task instead, dropping any that broke.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", default=500, minimum=1)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "schedule-due-reports": {
