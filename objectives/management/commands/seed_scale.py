@@ -327,6 +327,10 @@ class Command(BaseCommand):
         contributions: list[tuple[int, int, Decimal]] = []
         reach_id, hours_id = self.m_reach.id, self.m_hours.id
         days = [self.start + dt.timedelta(days=d) for d in range(span)]
+        # In day order, as a live network logs them: the table then lies as production's
+        # does, a period's rows together. Random order spread every month over all of the
+        # table's pages, so that reading one month cost more the more history there was.
+        drawn = sorted(rng.randrange(span) for _ in range(count))
 
         def rows() -> Iterator[tuple[Any, ...]]:
             for n in range(count):
@@ -335,7 +339,7 @@ class Command(BaseCommand):
                 uids = self.group_members[gid]
                 kind = KINDS[rng.randrange(len(KINDS))]
                 reached = rng.randrange(0, 40)
-                day = days[rng.randrange(span)]
+                day = days[drawn[n]]
                 for uid in rng.sample(uids, min(len(uids), rng.randrange(0, 4))):
                     participants.append((aid, uid))
                 # A share of activities counts toward the summed measures.
@@ -389,10 +393,11 @@ class Command(BaseCommand):
         referrals: list[tuple] = []
         clients: list[tuple] = []
         touchpoints: list[tuple] = []
+        made_days = sorted(rng.randrange(span) for _ in range(count))  # in day order too
         for n in range(count):
             gid = cngs[rng.randrange(len(cngs))]
             referrer, receiver = rng.sample(self.group_members[gid], 2)
-            made = self.start + dt.timedelta(days=rng.randrange(span))
+            made = self.start + dt.timedelta(days=made_days[n])
             status = rng.choices(STATUSES, STATUS_WEIGHTS)[0]
             served = closed = value = rating = follow_up = None
             if status in ("served", "closed"):
