@@ -269,7 +269,7 @@ def close_to_last_mail_on_worker(network, period, url: str) -> dict:
             report__network=network, report__period_start=period.start
         )
         waiting = [ReportDelivery.State.PENDING, ReportDelivery.State.SENDING]
-        while time.perf_counter() - started < 900:
+        while time.perf_counter() - started < 600:
             time.sleep(1)
             if (
                 reports.count() == len(groups)
@@ -278,7 +278,7 @@ def close_to_last_mail_on_worker(network, period, url: str) -> dict:
             ):
                 break
         else:
-            print("report_delivery_timeout: 900 s; the worker's log ends:", file=sys.stderr)
+            print("report_delivery_timeout: 600 s; the worker's log ends:", file=sys.stderr)
             print("".join(worker.log), file=sys.stderr)  # type: ignore[attr-defined]
         emails = deliveries.filter(channel="email")
         span = emails.filter(state="sent").aggregate(first=Min("sent_at"), last=Max("sent_at"))
