@@ -23,7 +23,6 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import (
     Case,
-    Count,
     Exists,
     F,
     Min,
@@ -238,33 +237,13 @@ def _highlights(
         .in_period(period.start, period.end)
         .filter(group_id__in=group_ids)
     )
-    scores: dict[int, dict[int, list[int]]] = {}  # group -> user -> [led, joined]
-    led = in_period.order_by().values("group_id", "led_by_id").annotate(n=Count("id"))
-    for r in led:
-        scores.setdefault(r["group_id"], {}).setdefault(r["led_by_id"], [0, 0])[0] = r["n"]
-    # Filtered through the join (not `activity__in=subquery`) so that only the period's
-    # activities are read, by the (network, day) index.
-    joined = (
-        Activity.participants.through.objects.filter(
-            activity__network=network,
-            activity__occurred_on__gte=period.start,
-            activity__occurred_on__lt=period.end,
-            activity__group_id__in=group_ids,
-        )
-        .order_by()
-        .values("activity__group_id", "user_id")
-        .annotate(n=Count("id"))
+    active = engine.most_active(
+        network, group_ids=group_ids, start=period.start, end=period.end, top=TOP
     )
-    for r in joined:
-        scores.setdefault(r["activity__group_id"], {}).setdefault(r["user_id"], [0, 0])[1] = r["n"]
-    top = {
-        group_id: sorted(users, key=lambda uid: (-sum(users[uid]), uid))[:TOP]
-        for group_id, users in scores.items()
-    }
     names = dict(
-        User.objects.filter(pk__in={uid for uids in top.values() for uid in uids}).values_list(
-            "pk", "name"
-        )
+        User.objects.filter(
+            pk__in={uid for people in active.values() for uid, _, _ in people}
+        ).values_list("pk", "name")
     )
     newest_first = Window(
         RowNumber(), partition_by=F("group_id"), order_by=[F("occurred_on").desc(), F("id").desc()]
@@ -279,14 +258,13 @@ def _highlights(
     out: dict[int, HighlightsPart] = {
         group_id: {
             "most_active": [
-                {"name": names.get(uid, ""), "led": scores[group_id][uid][0],
-                 "joined": scores[group_id][uid][1]}
-                for uid in uids
+                {"name": names.get(uid, ""), "led": led, "joined": joined}
+                for uid, led, joined in people
             ],
             "newest_activities": [],
         }
-        for group_id, uids in top.items()
-    }  # fmt: skip
+        for group_id, people in active.items()
+    }
     for a in newest:
         out.setdefault(a["group_id"], {"most_active": [], "newest_activities": []})[
             "newest_activities"
