@@ -783,7 +783,7 @@ def most_active(
         "a.network_id = %s AND a.occurred_on >= %s AND a.occurred_on < %s"
         f" AND a.group_id IN ({', '.join(['%s'] * len(ids))})"
     )
-    params = [network.pk, start, end, *ids]
+    params: list[Any] = [network.pk, start, end, *ids]
     # Table names from the models and placeholders only: no value is formatted in.
     sql = (
         "SELECT group_id, user_id, led, joined FROM ("  # noqa: S608
