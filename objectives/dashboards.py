@@ -18,7 +18,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
-from django.db.models.functions import TruncMonth
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -103,17 +102,7 @@ def _contribution_charts(
 
 
 def _activity_chart(network: Network, months: list[dt.date], end: dt.date) -> dict[str, Any]:
-    kind_counts: dict[tuple[dt.date, str], int] = {}
-    rows = (
-        Activity.objects.for_network(network)
-        .in_period(months[0], end)
-        .annotate(month=TruncMonth("occurred_on"))
-        .order_by()
-        .values("month", "kind")
-        .annotate(n=Count("id"))
-    )
-    for row in rows:
-        kind_counts[(_day(row["month"]), row["kind"])] = row["n"]
+    kind_counts = figures.activity_counts_by_month(network, start=months[0], end=end)
     kinds = [k for k, _ in Activity.Kind.choices if any(key[1] == k for key in kind_counts)]
     labels = [_label(m) for m in months]
     chart = stacked_bar_chart(

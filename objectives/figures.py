@@ -72,14 +72,15 @@ from objectives.models import (
     ContributionMonth,
     Measure,
     Objective,
+    ReferralMonth,
 )
 from referrals.models import SETTLED, Referral, Touchpoint
 
 ZERO = Decimal(0)
-# Whole months of activity counts and contribution sums are read from the monthly rollups
-# (objectives.rollup) rather than from every row; only the days before a range's first
-# whole month and those of the current month read rows. Tests turn it off to check that
-# both readers give the same figures.
+# Whole months of activity counts, contribution sums and referral figures are read from
+# the monthly rollups (objectives.rollup) rather than from every row; only the days before
+# a range's first whole month and those of the current month read rows. Tests turn it off
+# to check that both readers give the same figures.
 ROLLUP = True
 Source = Measure.Source
 Period = Literal["week", "month"]
@@ -432,6 +433,19 @@ def _first_whole_month(day: dt.date) -> dt.date:
     return day if day.day == 1 else (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
+def _outside(field: str, low: dt.date, first: dt.date, stop: dt.date, end: dt.date) -> Q:
+    """Days low <= day < end outside the whole months first <= month < stop, as at most two
+    bounded ranges of `field`: each a plain range scan of a (network, day) index, which the
+    planner estimates well (an open-ended OR made it expect a month's rows in every range
+    and join all history)."""
+    spans = [(low, end)] if first >= stop else [(low, first), (stop, end)]
+    condition = Q(pk__in=[])
+    for a, b in spans:
+        if a < b:
+            condition |= Q(**{f"{field}__gte": a, f"{field}__lt": b})
+    return condition
+
+
 def _summed(
     rows: Iterable[dict], by: By, measures: list[Measure]
 ) -> dict[tuple[int, Any], Decimal]:
@@ -477,7 +491,8 @@ def _activity_counts_rolled(
     """Whole months from ActivityMonth, the days around them from the rows: one UNION."""
     stop = end.replace(day=1)
     firsts = {m.pk: _first_whole_month(_low(m, start)) for m in measures}
-    rows = qs.filter(Q(occurred_on__lt=max(firsts.values())) | Q(occurred_on__gte=stop))
+    low = min(_low(m, start) for m in measures)
+    rows = qs.filter(_outside("occurred_on", low, max(firsts.values()), stop, end))
     months = ActivityMonth.objects.filter(
         network_id__in={m.objective.network_id for m in measures},
         month__gte=min(firsts.values()),
@@ -520,7 +535,7 @@ def _activity_sums(
     first = None if start is None else _first_whole_month(start)
     stop = end.replace(day=1)
     if ROLLUP and by != "week" and (first is None or first < stop):
-        return _activity_sums_rolled(ids, networks, first, stop, start, end, by, group_id)
+        return _activity_sums_rolled(measures, ids, networks, first, stop, start, end, by, group_id)
     if start is None and by is None and group_id is None:
         return _activity_sums_to(ids, networks, end)
     # The network filter lets the activities' (network, day) index find the period's rows.
@@ -541,6 +556,7 @@ def _activity_sums(
 
 
 def _activity_sums_rolled(
+    measures: list[Measure],
     ids: list[int],
     networks: set[int],
     first: dt.date | None,
@@ -551,43 +567,50 @@ def _activity_sums_rolled(
     group_id: int | None,
 ) -> dict[tuple[int, Any], Decimal]:
     """Whole months first <= month < stop from ContributionMonth (all months before stop
-    when first is None), the days around them from the rows: one UNION."""
-    around = Q(activity__occurred_on__gte=stop)
-    if first is not None:
-        around |= Q(activity__occurred_on__lt=first)
-    rows = (
-        Contribution.objects.filter(measure_id__in=ids, activity__network_id__in=networks)
-        .in_period(start, end)
-        .filter(around)
-    )
+    when first is None), the days around them from the rows: one UNION.
+
+    The rows are read from the activities of those days (through their (network, day)
+    index), each looking up its contribution to every measure: joined the other way,
+    PostgreSQL read every contribution of the measures to find the few of those days."""
+    if first is None:  # every whole month before stop: the rows are those from stop on
+        around = Q(occurred_on__gte=stop, occurred_on__lt=end)
+    else:
+        around = _outside("occurred_on", start or first, first, stop, end)
+    rows = Activity.objects.filter(around, network_id__in=networks)
     months = ContributionMonth.objects.filter(
         measure_id__in=ids, network_id__in=networks, month__lt=stop
     )
     if first is not None:
         months = months.filter(month__gte=first)
     if group_id is not None:
-        rows = rows.filter(activity__group_id=group_id)
+        rows = rows.filter(group_id=group_id)
         months = months.filter(group_id=group_id)
-    row_keys: dict[str, Any] = {}
-    month_keys: dict[str, Any] = {}
-    if by == "group":
-        row_keys, month_keys = {"key": F("activity__group_id")}, {"key": F("group_id")}
-    elif by == "month":
-        row_keys, month_keys = {"key": TruncMonth("activity__occurred_on")}, {"key": F("month")}
+    if by == "month":
+        row_key: Any = TruncMonth("occurred_on")
+        month_key: Any = F("month")
+    else:  # by network (for one total) or by group
+        row_key = month_key = F("group_id" if by == "group" else "network_id")
+
+    def part(measure_id: int) -> Subquery:
+        return Subquery(
+            Contribution.objects.filter(activity=OuterRef("pk"), measure_id=measure_id)
+            .order_by()
+            .values("amount"),
+            output_field=DecimalField(),
+        )
+
     union = (
         rows.order_by()
-        .values("measure_id", **row_keys)
-        .annotate(total=Sum("amount"))
+        .values(key=row_key)
+        .annotate(**{f"m{pk}": Sum(part(pk)) for pk in ids})
         .union(
-            months.order_by().values("measure_id", **month_keys).annotate(total=Sum("amount")),
+            months.order_by()
+            .values(key=month_key)
+            .annotate(**{f"m{pk}": Sum("amount", filter=Q(measure_id=pk)) for pk in ids}),
             all=True,
         )
     )
-    found: dict[tuple[int, Any], Decimal] = defaultdict(lambda: ZERO)
-    for row in union:
-        if row["total"]:
-            found[(row["measure_id"], None if by is None else _key(row["key"]))] += row["total"]
-    return {k: v for k, v in found.items() if v}
+    return _summed(union, by, measures)
 
 
 def _activity_sums_to(
@@ -636,6 +659,8 @@ def _referrals(
     )(low, end)
     if group_id is not None:
         qs = qs.filter(group_id=group_id)
+    if ROLLUP and by != "week":
+        return _referrals_rolled(measures, start, end, by, group_id, day_field, qs)
     qs = _grouped(qs, by, day_field, "group_id")
     aggregates: dict[str, Aggregate] = {}
     for m in measures:
@@ -645,6 +670,59 @@ def _referrals(
         else:
             aggregates[f"m{m.pk}"] = Count("id", filter=condition)
     return _spread(qs, by, aggregates, measures)
+
+
+# A referral source's figure in ReferralMonth, by the day field it counts.
+REFERRAL_MONTH_FIELDS = {"made_on": "made", "served_on": "served", "closed_on": "closed_value"}
+
+
+def _referrals_rolled(
+    measures: list[Measure],
+    start: dt.date | None,
+    end: dt.date,
+    by: By,
+    group_id: int | None,
+    day_field: str,
+    qs: QuerySet[Referral],
+) -> dict[tuple[int, Any], Decimal]:
+    """Whole months from ReferralMonth, the days around them from the rows: one UNION."""
+    stop = end.replace(day=1)
+    firsts = {m.pk: _first_whole_month(_low(m, start)) for m in measures}
+    low = min(_low(m, start) for m in measures)
+    rows = qs.filter(_outside(day_field, low, max(firsts.values()), stop, end))
+    months = ReferralMonth.objects.filter(
+        network_id__in={m.objective.network_id for m in measures},
+        month__gte=min(firsts.values()),
+        month__lt=stop,
+    )
+    if group_id is not None:
+        months = months.filter(group_id=group_id)
+    column = REFERRAL_MONTH_FIELDS[day_field]
+    row_figures: dict[str, Any] = {}
+    month_figures: dict[str, Any] = {}
+    for m in measures:
+        first = firsts[m.pk]
+        in_rows = Q(network_id=m.objective.network_id, **{f"{day_field}__gte": _low(m, start)}) & (
+            Q(**{f"{day_field}__lt": first}) | Q(**{f"{day_field}__gte": stop})
+        )
+        in_months = Q(network_id=m.objective.network_id, month__gte=first)
+        if m.source == Source.REFERRALS_CLOSED_VALUE:
+            row_figures[f"m{m.pk}"] = Sum("closed_value", filter=in_rows)
+        else:
+            row_figures[f"m{m.pk}"] = Count("id", filter=in_rows)
+        month_figures[f"m{m.pk}"] = Sum(column, filter=in_months)
+    if by == "month":
+        row_key: Any = TruncMonth(day_field)
+        month_key: Any = F("month")
+    else:  # by network (for one total) or by group
+        row_key = month_key = F("group_id" if by == "group" else "network_id")
+    union = (
+        rows.order_by()
+        .values(key=row_key)
+        .annotate(**row_figures)
+        .union(months.order_by().values(key=month_key).annotate(**month_figures), all=True)
+    )
+    return _summed(union, by, measures)
 
 
 def _manual(
@@ -721,6 +799,37 @@ def activity_figures(
             KindCount(r["kind"], KIND_LABELS.get(r["kind"], r["kind"]), r["count"], reached)
         )
     return out
+
+
+def activity_counts_by_month(
+    network: Network, *, start: dt.date, end: dt.date
+) -> dict[tuple[dt.date, str], int]:
+    """(first day of the month, kind) -> how many activities of that kind the network's
+    groups logged that month, over start <= day < end; pairs with none are left out.
+    Whole months from ActivityMonth, the days around them from the rows: one query."""
+    rows = Activity.objects.for_network(network).order_by()
+    if not ROLLUP:
+        grouped = (
+            rows.in_period(start, end)
+            .values("kind", key=TruncMonth("occurred_on"))
+            .annotate(n=Count("id"))
+        )
+    else:
+        first, stop = _first_whole_month(start), end.replace(day=1)
+        months = ActivityMonth.objects.filter(network=network, month__gte=first, month__lt=stop)
+        grouped = (
+            rows.filter(_outside("occurred_on", start, first, stop, end))
+            .values("kind", key=TruncMonth("occurred_on"))
+            .annotate(n=Count("id"))
+            .union(
+                months.order_by().values("kind", key=F("month")).annotate(n=Sum("count")),
+                all=True,
+            )
+        )
+    counts: dict[tuple[dt.date, str], int] = defaultdict(int)
+    for r in grouped:
+        counts[(_key(r["key"]), r["kind"])] += r["n"]
+    return {k: n for k, n in counts.items() if n}
 
 
 @dataclass(frozen=True)

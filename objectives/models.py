@@ -338,3 +338,30 @@ class ContributionMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure_id} {self.group_id} {self.month:%Y-%m}: {self.amount}"
+
+
+class ReferralMonth(models.Model):
+    """A group's referrals in one month, each figure counted in the month of its own day:
+    how many were made (made day), how many served (served day) and the value closed
+    (closed day)."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(PeerGroup, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The month's first day.")
+    made = models.PositiveIntegerField()
+    served = models.PositiveIntegerField()
+    # Wider than a referral's closed value: it sums many of them.
+    closed_value = models.DecimalField(max_digits=20, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "month"], name="objectives_referralmonth_once"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["network", "month"], name="objectives_refmonth_net_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.month:%Y-%m}: {self.made} made, {self.served} served"

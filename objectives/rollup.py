@@ -1,4 +1,5 @@
-"""The monthly rollups (ActivityMonth, ContributionMonth): kept equal to the raw rows.
+"""The monthly rollups (ActivityMonth, ContributionMonth, ReferralMonth): kept equal to the
+raw rows.
 
 A write recomputes the (group, month) cells it touched from the raw rows rather than
 adding deltas: a cell is a few hundred rows at most, and recomputing cannot drift, whatever
@@ -13,12 +14,13 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
 from groups.models import Activity, PeerGroup
 from networks.models import Network
-from objectives.models import ActivityMonth, Contribution, ContributionMonth
+from objectives.models import ActivityMonth, Contribution, ContributionMonth, ReferralMonth
+from referrals.models import Referral
 
 Cell = tuple[int, dt.date]  # (group id, first day of the month)
 
@@ -89,7 +91,7 @@ def refresh_cells(
 ) -> None:
     """Recompute the rollups of these (group, month) cells from the raw rows."""
     for group_id, month in sorted(set(cells)):
-        if not PeerGroup.objects.select_for_update(no_key=True).filter(pk=group_id).exists():
+        if not _lock_group(group_id):
             continue  # the group is being deleted: its rollups go with it
         days = {"occurred_on__gte": month, "occurred_on__lt": next_month(month)}
         if activities:
@@ -116,11 +118,84 @@ def refresh_cells(
 BATCH = 5000
 
 
+# A referral's figures, each in the month of its own day: (figure, day field, aggregate).
+REFERRAL_FIGURES = (
+    ("made", "made_on", Count("id")),
+    ("served", "served_on", Count("id")),
+    ("closed_value", "closed_on", Sum("closed_value")),
+)
+
+# The fields those figures read: a save that changes none of them changes no cell.
+REFERRAL_FIELDS = ("group_id", "made_on", "served_on", "closed_on", "closed_value")
+
+
+def _referral_rows(qs: QuerySet[Referral]) -> list[ReferralMonth]:
+    """The referral months of these referrals: one GROUP BY per figure, merged by cell."""
+    cells: dict[tuple[int, dt.date], ReferralMonth] = {}
+    for name, day_field, aggregate in REFERRAL_FIGURES:
+        rows = (
+            qs.filter(**{f"{day_field}__isnull": False})
+            .order_by()
+            .values("network_id", "group_id", month=TruncMonth(day_field))
+            .annotate(value=aggregate)
+        )
+        for r in rows:
+            month = _day(r["month"])
+            cell = cells.get((r["group_id"], month))
+            if cell is None:
+                cell = cells[(r["group_id"], month)] = ReferralMonth(
+                    network_id=r["network_id"],
+                    group_id=r["group_id"],
+                    month=month,
+                    made=0,
+                    served=0,
+                    closed_value=0,
+                )
+            setattr(cell, name, r["value"] or 0)
+    return list(cells.values())
+
+
+def _in_month(month: dt.date) -> Q:
+    """Referrals with any of their figure days in the month."""
+    condition = Q(pk__in=[])
+    for _, day_field, _ in REFERRAL_FIGURES:
+        condition |= Q(**{f"{day_field}__gte": month, f"{day_field}__lt": next_month(month)})
+    return condition
+
+
+def _lock_group(group_id: int) -> bool:
+    return PeerGroup.objects.select_for_update(no_key=True).filter(pk=group_id).exists()
+
+
 @transaction.atomic
-def rebuild(*, network: Network | None = None) -> tuple[int, int]:
+def refresh_referral_cells(cells: Iterable[Cell]) -> None:
+    """Recompute the referral months of these (group, month) cells from the raw rows."""
+    for group_id, month in sorted(set(cells)):
+        if not _lock_group(group_id):
+            continue  # the group is being deleted: its rollups go with it
+        ReferralMonth.objects.filter(group_id=group_id, month=month).delete()
+        rows = Referral.objects.filter(_in_month(month), group_id=group_id)
+        ReferralMonth.objects.bulk_create([r for r in _referral_rows(rows) if r.month == month])
+
+
+@transaction.atomic
+def rebuild_referrals(*, network: Network | None = None) -> int:
+    """Recompute every referral month (of one network, or all) from the raw rows."""
+    months = ReferralMonth.objects.all()
+    rows = Referral.objects.all()
+    if network is not None:
+        months, rows = months.filter(network=network), rows.filter(network=network)
+    months.delete()
+    return len(ReferralMonth.objects.bulk_create(_referral_rows(rows), batch_size=BATCH))
+
+
+@transaction.atomic
+def rebuild(*, network: Network | None = None) -> tuple[int, int, int]:
     """Recompute every rollup (of one network, or all) from the raw rows, in one GROUP BY
-    per table; returns (activity cells, contribution cells). For bulk loads that bypass
-    the signals, and as the check that maintained rollups equal the raw sums."""
+    per table (one per figure for referrals); returns (activity, contribution, referral)
+    cells. For bulk loads that bypass the signals, and as the check that maintained
+    rollups equal the raw sums."""
+    referrals = rebuild_referrals(network=network)
     activity_months = ActivityMonth.objects.all()
     contribution_months = ContributionMonth.objects.all()
     activity_rows = Activity.objects.all()
@@ -138,12 +213,31 @@ def rebuild(*, network: Network | None = None) -> tuple[int, int]:
     c = ContributionMonth.objects.bulk_create(
         _contribution_rows(_contributions_by_month(contribution_rows)), batch_size=BATCH
     )
-    return len(a), len(c)
+    return len(a), len(c), referrals
 
 
 def activity_cells(activity_id: int) -> list[Cell]:
     row = Activity.objects.filter(pk=activity_id).values_list("group_id", "occurred_on").first()
     return [] if row is None else [(row[0], month_of(row[1]))]
+
+
+def referral_cells(referral: Referral) -> list[Cell]:
+    """The cells a referral's figures are in, from its loaded fields (no query)."""
+    values = referral.__dict__
+    group_id = values.get("group_id")
+    if group_id is None:
+        return []
+    cells = []
+    for _, day_field, _ in REFERRAL_FIGURES:
+        day = values.get(day_field)
+        if isinstance(day, str):  # assigned from text and not yet cleaned
+            try:
+                day = dt.date.fromisoformat(day)
+            except ValueError:
+                continue
+        if isinstance(day, dt.date):
+            cells.append((group_id, month_of(_day(day))))
+    return cells
 
 
 def activity_totals() -> Coalesce:

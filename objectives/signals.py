@@ -1,5 +1,6 @@
 """Figures stay fresh: every write that can change a figure retires the cached dashboard
-and recomputes the monthly rollups it touched (objectives.rollup).
+and recomputes the monthly rollups it touched (objectives.rollup: activities,
+contributions, referrals).
 
 Signals rather than calls in each service, because figures change through every path
 (pages, the Django admin, the API, management commands, the shell) and a path that forgot
@@ -83,14 +84,35 @@ def activity_written(sender: type, instance: Activity, **kwargs: Any) -> None:
     instance._rollup_cell = _loaded_cell(instance)  # type: ignore[attr-defined]
 
 
+def _referral_state(instance: Referral) -> tuple:
+    return tuple(instance.__dict__.get(f) for f in rollup.REFERRAL_FIELDS)
+
+
+def referral_loaded(sender: type, instance: Referral, **kwargs: Any) -> None:
+    """Remember the cells a referral's figures were in (made, served, closed months) and
+    what they were, so that a save that changes none of them costs no refresh."""
+    instance._rollup_cells = rollup.referral_cells(instance)  # type: ignore[attr-defined]
+    instance._rollup_state = _referral_state(instance)  # type: ignore[attr-defined]
+
+
+def referral_written(sender: type, instance: Referral, **kwargs: Any) -> None:
+    unchanged = getattr(instance, "_rollup_state", None) == _referral_state(instance)
+    if kwargs.get("created") or "created" not in kwargs or not unchanged:  # delete: always
+        before = getattr(instance, "_rollup_cells", [])
+        rollup.refresh_referral_cells([*before, *rollup.referral_cells(instance)])
+    referral_loaded(sender, instance)
+
+
 def contribution_written(sender: type, instance: Contribution, **kwargs: Any) -> None:
     rollup.refresh_cells(rollup.activity_cells(instance.activity_id), activities=False)
 
 
 def connect() -> None:
     post_init.connect(activity_loaded, sender=Activity, dispatch_uid="rollup-activity-init")
+    post_init.connect(referral_loaded, sender=Referral, dispatch_uid="rollup-referral-init")
     for name, signal in (("save", post_save), ("delete", post_delete)):
         signal.connect(activity_written, sender=Activity, dispatch_uid=f"rollup-activity-{name}")
+        signal.connect(referral_written, sender=Referral, dispatch_uid=f"rollup-referral-{name}")
         signal.connect(
             contribution_written, sender=Contribution, dispatch_uid=f"rollup-contribution-{name}"
         )

@@ -1,4 +1,4 @@
-"""Recompute the monthly rollups from the raw activities and contributions."""
+"""Recompute the monthly rollups from the raw activities, contributions and referrals."""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -8,8 +8,9 @@ from objectives import rollup
 
 class Command(BaseCommand):
     help = (
-        "Recompute the monthly rollups of activities and contributions (all networks, or "
-        "one) from the raw rows: after bulk loads that bypass the app, or to check them."
+        "Recompute the monthly rollups of activities, contributions and referrals (all "
+        "networks, or one) from the raw rows: after bulk loads that bypass the app, or to "
+        "check them."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -21,9 +22,10 @@ class Command(BaseCommand):
             network = Network.objects.filter(slug=options["network"]).first()
             if network is None:
                 raise CommandError(f"No network with the slug {options['network']!r}.")
-        activities, contributions = rollup.rebuild(network=network)
+        activities, contributions, referrals = rollup.rebuild(network=network)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Rebuilt {activities} activity and {contributions} contribution month(s)."
+                f"Rebuilt {activities} activity, {contributions} contribution and "
+                f"{referrals} referral month(s)."
             )
         )
