@@ -500,6 +500,9 @@ def _activity_counts_rolled(
     )
     if group_id is not None:
         months = months.filter(group_id=group_id)
+    if all(m.activity_kinds for m in measures):  # only those kinds' rows and months
+        kinds = sorted({k for m in measures for k in m.activity_kinds})
+        rows, months = rows.filter(kind__in=kinds), months.filter(kind__in=kinds)
     row_counts: dict[str, Any] = {}
     month_counts: dict[str, Any] = {}
     for m in measures:

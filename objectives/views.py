@@ -30,17 +30,23 @@ from objectives.services import (
     report_display,
 )
 
+HOME_GROUPS = 12
+
 
 @login_required
 def network_home(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     """The network's front page. It lives here, not in networks, because it shows
     objectives and groups, and networks imports from no other app."""
     network, access = network_access(request, network_slug)
+    # The first few groups, with a link to all of them: a network of hundreds of groups
+    # must not render every one (and its gardeners) on its front page.
+    groups = list(network.groups.active().with_gardeners()[: HOME_GROUPS + 1])
     context = {
         **mission_context(network, access),
         "progress": figures.network_progress(network),
         "objective_rule": figures.OBJECTIVE_RULE,
-        "groups": network.groups.active().with_gardeners(),
+        "groups": groups[:HOME_GROUPS],
+        "more_groups": len(groups) > HOME_GROUPS,
         "activities": Activity.objects.for_network(network).select_related("group", "led_by")[:10],
     }
     return render(request, "networks/home.html", context)

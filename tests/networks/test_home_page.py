@@ -207,3 +207,16 @@ def test_the_start_page_sends_anonymous_visitors_to_login(db, as_user):
     response = as_user(None).get(reverse("networks:home_redirect"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_home_shows_the_first_groups_and_links_to_all(world, as_user):
+    from objectives.views import HOME_GROUPS
+
+    body = as_user(world.member).get(home(world)).content.decode()
+    assert "See every group" not in body
+    for n in range(HOME_GROUPS):
+        PeerGroupFactory(network=world.network, name=f"Circle {n:02d}")
+    body = as_user(world.member).get(home(world)).content.decode()
+    assert "See every group" in body
+    assert "Circle 11" in body
+    assert "Founders Circle" not in body  # the 13th by name

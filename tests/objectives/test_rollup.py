@@ -193,6 +193,14 @@ def test_the_engine_gives_the_same_figures_from_rollups_as_from_rows(random_hist
     assert any(v for figure in from_rows for v in (figure.values() if figure else []))
 
 
+def test_a_measure_of_some_kinds_alone_reads_only_those_kinds_the_same(random_history, monkeypatch):
+    measures, groups = random_history
+    some_kinds = [m for m in measures if m.activity_kinds]
+    from_rollups = _every_figure(some_kinds, groups)
+    monkeypatch.setattr(figures, "ROLLUP", False)
+    assert from_rollups == _every_figure(some_kinds, groups)
+
+
 def test_random_writes_keep_the_rollups_equal_to_the_rows(random_history):
     rng = random.Random(7)
     activities = list(Activity.objects.order_by("pk"))
