@@ -174,11 +174,15 @@ class MeasureCard:
 CARD_CHECK_INS = 5
 
 
-def _measure_cards(network: Network, measures: list[Measure]) -> list[MeasureCard]:
-    """Everything a measure card shows, for all the objective's measures at once."""
+def _measure_cards(
+    network: Network, measures: list[Measure], values: dict[int, Any] | None = None
+) -> list[MeasureCard]:
+    """Everything a measure card shows, for all the objective's measures at once; `values`
+    are today's values when the caller already has them (a series' last points)."""
     today = network.today()
     end = today + dt.timedelta(days=1)
-    values = figures.measure_values(measures, end=end)
+    if values is None:
+        values = figures.measure_values(measures, end=end)
     by_group = figures.measure_values_by_group(measures, end=end)
     group_ids = {group_id for (_, group_id) in by_group}
     groups = PeerGroup.objects.in_bulk(group_ids) if group_ids else {}
@@ -224,11 +228,11 @@ CHART_MONTHS = 12
 
 
 def objective_figures(
-    network: Network, objective: Objective
+    network: Network, objective: Objective, values: dict[int, Any] | None = None
 ) -> tuple[ObjectiveProgress, list[MeasureCard]]:
     """The objective's headline figures and its measures' cards, from one set of values."""
     measures = list(objective.measures.all())
-    cards = _measure_cards(network, measures)
+    cards = _measure_cards(network, measures, values)
     progress = figures.objective_progress(
         objective,
         [c.progress for c in cards],
@@ -238,22 +242,26 @@ def objective_figures(
     return progress, cards
 
 
-def _progress_chart(network: Network, objective: Objective) -> Any:
-    """Each measure's progress at the end of every month of the objective so far (at most
-    the last year), against the expected progress."""
+def _series(network: Network, objective: Objective) -> dict[int, list] | None:
+    """Each measure's value at the end of every month of the objective so far (at most the
+    last year), ending today; None before the objective starts."""
     today = network.today()
     measures = list(objective.measures.all())
     if not measures or today < objective.starts_on:
         return None
     months = figures.recent_periods(today, "month", CHART_MONTHS)
-    series = figures.measure_series(
+    return figures.measure_series(
         measures, start=months[0], end=today + dt.timedelta(days=1), period="month"
     )
-    return progress_chart(objective, series, today=today)
 
 
-def _summary_context(network: Network, access: Access, objective: Objective) -> dict[str, Any]:
-    progress, cards = objective_figures(network, objective)
+def _summary_context(
+    network: Network,
+    access: Access,
+    objective: Objective,
+    values: dict[int, Any] | None = None,
+) -> dict[str, Any]:
+    progress, cards = objective_figures(network, objective, values)
     cards = [replace(c, can_check_in=access.can_check_in(c.measure)) for c in cards]
     return {"summary": progress, "cards": cards, "objective_rule": figures.OBJECTIVE_RULE}
 
@@ -264,13 +272,17 @@ def objective_detail(
 ) -> HttpResponse:
     network, access = network_access(request, network_slug)
     objective = _objective(network, objective_id)
+    series = _series(network, objective)
+    # The series ends today: its last points are today's values, read once.
+    values = None if series is None else {pk: points[-1][1] for pk, points in series.items()}
+    chart = None if series is None else progress_chart(objective, series, today=network.today())
     context = {
         "network": network,
         "access": access,
         "objective": objective,
-        **_summary_context(network, access, objective),
+        **_summary_context(network, access, objective, values),
         "history": change_history(objective),
-        "chart": _progress_chart(network, objective),
+        "chart": chart,
     }
     return render(request, "objectives/objective_detail.html", context)
 

@@ -768,11 +768,12 @@ def test_detail_runs_a_fixed_number_of_queries(
             )
     client = as_user(world.gardener)
     client.get(url("detail", world, objective_id=objective.pk))
-    # session, user, network, membership, group roles, objective, measures; values (manual,
-    # activity count); by group (manual, activity count) and the groups; latest check-ins;
-    # history of the objective and of its measures; the chart (opening values: manual and
-    # activity count, then per month: manual and activity count); the switcher's networks
-    with django_assert_num_queries(20 + MENU):
+    # session, user, network, membership, group roles, objective, measures; the chart's
+    # series (opening values: manual and activity count, then per month: manual and
+    # activity count), whose last points are today's values; by group (manual, activity
+    # count) and the groups; latest check-ins; history of the objective and of its
+    # measures; the switcher's networks
+    with django_assert_num_queries(18 + MENU):
         client.get(url("detail", world, objective_id=objective.pk))
 
 
