@@ -11,6 +11,7 @@ from objectives.models import (
     Measure,
     Objective,
     ProgressReport,
+    ReferralMonth,
     ReportDelivery,
 )
 
@@ -84,8 +85,9 @@ class ReportDeliveryAdmin(admin.ModelAdmin):
 
 
 class RollupAdmin(admin.ModelAdmin):
-    """Monthly rollups, to look at: they are derived from activities and contributions
-    (objectives.rollup) and written only by their signals or `manage.py rebuild_rollups`."""
+    """Monthly rollups, to look at: they are derived from activities, contributions and
+    referrals (objectives.rollup) and written only by their signals or `manage.py
+    rebuild_rollups`."""
 
     list_filter = ["network"]
     list_select_related = ["network", "group"]
@@ -109,3 +111,8 @@ class ActivityMonthAdmin(RollupAdmin):
 class ContributionMonthAdmin(RollupAdmin):
     list_display = ["measure", "group", "month", "amount"]
     list_select_related = ["network", "group", "measure"]
+
+
+@admin.register(ReferralMonth)
+class ReferralMonthAdmin(RollupAdmin):
+    list_display = ["group", "month", "made", "served", "closed_value"]

@@ -84,23 +84,19 @@ def activity_written(sender: type, instance: Activity, **kwargs: Any) -> None:
     instance._rollup_cell = _loaded_cell(instance)  # type: ignore[attr-defined]
 
 
-def _referral_state(instance: Referral) -> tuple:
-    return tuple(instance.__dict__.get(f) for f in rollup.REFERRAL_FIELDS)
-
-
 def referral_loaded(sender: type, instance: Referral, **kwargs: Any) -> None:
-    """Remember the cells a referral's figures were in (made, served, closed months) and
-    what they were, so that a save that changes none of them costs no refresh."""
-    instance._rollup_cells = rollup.referral_cells(instance)  # type: ignore[attr-defined]
-    instance._rollup_state = _referral_state(instance)  # type: ignore[attr-defined]
+    """Remember what a referral's figures read, so that a save moves the figures out of
+    the cells they were in, and a save that changes none of them costs no refresh."""
+    instance._rollup_state = rollup.referral_state(instance)  # type: ignore[attr-defined]
 
 
 def referral_written(sender: type, instance: Referral, **kwargs: Any) -> None:
-    unchanged = getattr(instance, "_rollup_state", None) == _referral_state(instance)
-    if kwargs.get("created") or "created" not in kwargs or not unchanged:  # delete: always
-        before = getattr(instance, "_rollup_cells", [])
-        rollup.refresh_referral_cells([*before, *rollup.referral_cells(instance)])
-    referral_loaded(sender, instance)
+    before = getattr(instance, "_rollup_state", None)
+    after = rollup.referral_state(instance)
+    if kwargs.get("created") or "created" not in kwargs or before != after:  # delete: always
+        cells = rollup.referral_cells(after) + (rollup.referral_cells(before) if before else [])
+        rollup.refresh_referral_cells(cells)
+    instance._rollup_state = after  # type: ignore[attr-defined]
 
 
 def contribution_written(sender: type, instance: Contribution, **kwargs: Any) -> None:
