@@ -684,7 +684,7 @@ def vacuum_analyze() -> None:
         "networks_user", "networks_membership", "groups_peergroup", "groups_groupmembership",
         "groups_activity", "groups_activity_participants", "objectives_contribution",
         "objectives_activitymonth", "objectives_contributionmonth", "objectives_referralmonth",
-        "objectives_checkin",
+        "objectives_membertotal", "objectives_checkin",
         "referrals_referral", "referrals_touchpoint", "objectives_progressreport",
         "objectives_reportdelivery",
     ]  # fmt: skip

@@ -9,6 +9,7 @@ from objectives.models import (
     Contribution,
     ContributionMonth,
     Measure,
+    MemberTotal,
     Objective,
     ProgressReport,
     ReferralMonth,
@@ -116,3 +117,10 @@ class ContributionMonthAdmin(RollupAdmin):
 @admin.register(ReferralMonth)
 class ReferralMonthAdmin(RollupAdmin):
     list_display = ["group", "month", "made", "served", "closed_value"]
+
+
+@admin.register(MemberTotal)
+class MemberTotalAdmin(RollupAdmin):
+    list_display = ["user", "network", "last_active_on", "given", "received"]
+    list_select_related = ["network", "user"]
+    raw_id_fields = ["user"]

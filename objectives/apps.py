@@ -8,3 +8,4 @@ class ObjectivesConfig(AppConfig):
         from objectives import signals
 
         signals.connect()
+        signals.connect_people()

@@ -17,7 +17,8 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -27,7 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from groups.models import Activity, GroupMembership, PeerGroup
 from networks.http import AuthenticatedRequest
-from networks.models import Invitation, Membership, Network, User
+from networks.models import Invitation, Network, User
 from networks.policy import Access, network_access
 from objectives import figures
 from objectives.charts import (
@@ -46,6 +47,9 @@ MONTHS = 12
 TOP_GROUPS = 10
 LIST_LIMIT = 25
 CONSOLE_GROUPS_PER_PAGE = 20
+# A page of many groups previews each list (its count and first few rows); a gardener's
+# page of one group lists up to LIST_LIMIT.
+CONSOLE_PREVIEW = 5
 # The cache is cleared by every write that changes a figure (objectives.signals); the
 # timeout only bounds how long an unvisited network's entry stays in memory.
 DASHBOARD_CACHE_SECONDS = 24 * 60 * 60
@@ -363,9 +367,16 @@ def console_panels(
     stale check-ins and pending invitations, in a fixed number of queries for a page."""
     period = figures.period_containing(network, today)
     group_ids = [g.pk for g in groups]
-    members: dict[int, list[User]] = defaultdict(list)
-    for membership in GroupMembership.objects.filter(group_id__in=group_ids).select_related("user"):
-        members[membership.group_id].append(membership.user)
+    by_id = {g.pk: g for g in groups}
+    limit = LIST_LIMIT if len(groups) == 1 else CONSOLE_PREVIEW
+    # Only what the lists show is loaded whole: the memberships come as ids (gardeners
+    # first, then the longest-standing members) and the overdue referrals as ranked ids;
+    # then the first `limit` of each list per group are fetched, and the rest is counted.
+    memberships = (
+        GroupMembership.objects.filter(group_id__in=group_ids)
+        .order_by("group_id", "-role", "joined_at", "id")
+        .values_list("group_id", "user_id")
+    )
     in_period = Activity.objects.filter(group_id__in=group_ids).in_period(period.start, period.end)
     active = set(in_period.order_by().values_list("group_id", "led_by_id").distinct())
     active |= set(
@@ -374,7 +385,20 @@ def console_panels(
         .values_list("activity__group_id", "user_id")
         .distinct()
     )
-    overdue: dict[int, list[Referral]] = defaultdict(list)
+    member_count: Counter[int] = Counter()
+    idle_count: Counter[int] = Counter()
+    idle_ids: dict[int, list[int]] = defaultdict(list)
+    for group_id, user_id in memberships:
+        member_count[group_id] += 1
+        if (group_id, user_id) in active:
+            continue
+        idle_count[group_id] += 1
+        if idle_count[group_id] <= limit:
+            idle_ids[group_id].append(user_id)
+    people = User.objects.only("name", "email", "organisation").in_bulk(
+        {u for ids in idle_ids.values() for u in ids}
+    )
+    members = {g: [people[u] for u in ids if u in people] for g, ids in idle_ids.items()}
     # Overdue: a follow-up date gone by, or no touchpoint for the group's interval.
     quiet = Q(pk__in=[])
     for group in groups:
@@ -382,14 +406,50 @@ def console_panels(
         quiet |= Q(group_id=group.pk) & (
             Q(last_touch_on__lt=cutoff) | Q(last_touch_on__isnull=True, made_on__lt=cutoff)
         )
-    overdue_rows = (
+    overdue_all = (
         Referral.objects.filter(group_id__in=group_ids)
         .filter(Q(follow_up_on__lt=today) | quiet)
         .exclude(status__in=figures.SETTLED)
-        .select_related("referrer", "receiver", "client", "group")
-        .order_by("follow_up_on", "last_touch_on", "id")
+    )
+    ranked = list(
+        overdue_all.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("group_id")],
+                order_by=[
+                    F("follow_up_on").asc(nulls_last=True),
+                    F("last_touch_on").asc(nulls_last=True),
+                    F("id").asc(),
+                ],
+            ),
+            total=Window(Count("id"), partition_by=[F("group_id")]),
+        )
+        .filter(rank__lte=limit)
+        .order_by()
+        .values_list("pk", "group_id", "total")
+    )
+    overdue_counts: dict[int, int] = {}
+    for _, group_id, total in ranked:
+        overdue_counts[group_id] = total
+    overdue: dict[int, list[Referral]] = defaultdict(list)
+    overdue_rows = (
+        Referral.objects.filter(pk__in=[pk for pk, _, _ in ranked])
+        .select_related("referrer", "receiver", "client")
+        .only(
+            *("group_id", "network_id", "referrer_id", "receiver_id", "status"),
+            *("follow_up_on", "last_touch_on", "made_on"),
+            *("referrer__name", "referrer__email", "receiver__name", "receiver__email"),
+            *("client__name", "client__consent"),
+        )
+        .order_by(
+            "group_id",
+            F("follow_up_on").asc(nulls_last=True),
+            F("last_touch_on").asc(nulls_last=True),
+            "id",
+        )
     )
     for referral in overdue_rows:
+        referral.group = by_id[referral.group_id]
         referral.show_client = access is not None and access.can_see_client(referral)  # type: ignore[attr-defined]
         overdue[referral.group_id].append(referral)
     follow_through = figures.group_follow_through(network, group_ids, today)
@@ -414,18 +474,17 @@ def console_panels(
             invitations[invitation.group_id].append(invitation)
     panels = []
     for group in groups:
-        idle = [u for u in members[group.pk] if (group.pk, u.pk) not in active]
         panels.append(
             {
                 "group": group,
-                "idle": idle[:LIST_LIMIT],
-                "idle_count": len(idle),
-                "member_count": len(members[group.pk]),
-                "overdue": overdue[group.pk][:LIST_LIMIT],
-                "overdue_count": len(overdue[group.pk]),
+                "idle": members.get(group.pk, []),
+                "idle_count": idle_count[group.pk],
+                "member_count": member_count[group.pk],
+                "overdue": overdue[group.pk],
+                "overdue_count": overdue_counts.get(group.pk, 0),
                 "follow_through": follow_through.get(group.pk),
                 "stale": stale[group.pk],
-                "invitations": invitations[group.pk][:LIST_LIMIT],
+                "invitations": invitations[group.pk][:limit],
                 "invitation_count": len(invitations[group.pk]),
             }
         )
@@ -518,34 +577,10 @@ def network_value_data(network: Network, today: dt.date) -> dict[str, Any]:
         )
     )
     group_count = sum(kinds.values())
-    members = Membership.objects.filter(network=network)
-    member_count = members.count()
-    sectors = (
-        User.objects.filter(memberships__network=network)
-        .order_by()
-        .values_list("sector")
-        .annotate(n=Count("id"))
-        .order_by("-n", "sector")
-    )
-    since = today - dt.timedelta(days=ACTIVE_DAYS)
-    # One UNION of who led and who took part in the recent activities, each read through
-    # the activities' (network, day) index: an OR of two IN-subqueries made PostgreSQL scan
-    # every participant row of the network's history.
-    led = Activity.objects.for_network(network).filter(occurred_on__gte=since).order_by()
-    joined = Activity.participants.through.objects.filter(
-        activity__network=network, activity__occurred_on__gte=since
-    )
-    active_count = members.filter(
-        user_id__in=led.values("led_by_id").union(joined.values("user_id"))
-    ).count()
-    referrals = Referral.objects.for_network(network)
-    receivers = referrals.values("receiver_id")
-    reciprocity = referrals.aggregate(
-        total=Count("id"),
-        givers=Count("referrer_id", distinct=True),
-        receivers=Count("receiver_id", distinct=True),
-        both=Count("referrer_id", distinct=True, filter=Q(referrer_id__in=receivers)),
-    )
+    sectors = figures.member_sectors(network, today - dt.timedelta(days=ACTIVE_DAYS))
+    member_count = sum(n for _, n, _ in sectors)
+    active_count = sum(active for _, _, active in sectors)
+    reciprocity = figures.member_reciprocity(network)
     kind_rows = sorted(
         ((str(PeerGroup.Kind(k).label), n) for k, n in kinds.items()), key=lambda r: (-r[1], r[0])
     )
@@ -562,7 +597,7 @@ def network_value_data(network: Network, today: dt.date) -> dict[str, Any]:
         "active_share": figures.share(active_count, member_count),
         "active_days": ACTIVE_DAYS,
         "kinds": _distribution(kind_rows),
-        "sectors": _distribution([(s or "Not given", n) for s, n in sectors]),
+        "sectors": _distribution([(s or "Not given", n) for s, n, _ in sectors]),
         "reciprocity": reciprocity,
         "reciprocity_share": figures.share(reciprocity["both"], reciprocity["givers"]),
         "only_give": reciprocity["givers"] - reciprocity["both"],

@@ -64,13 +64,14 @@ from django.utils import timezone
 
 from groups.models import Activity, PeerGroup
 from networks.formatting import date_range
-from networks.models import Network
+from networks.models import Network, User
 from objectives.models import (
     ActivityMonth,
     CheckIn,
     Contribution,
     ContributionMonth,
     Measure,
+    MemberTotal,
     Objective,
     ReferralMonth,
 )
@@ -850,8 +851,21 @@ def member_activity(
     end: dt.date | None = None,
     period: Period | None = None,
 ) -> dict[Any, MemberActivity]:
-    """A member's activities: {None: totals}, or {period start: figures} with `period`."""
-    qs = Activity.objects.for_network(network).involving(user_id).order_by()
+    """A member's activities: {None: totals}, or {period start: figures} with `period`.
+
+    Reads the person's own rows: the activities they led and those they joined, each
+    through its index, as one UNION (an OR of the two made PostgreSQL read every activity
+    of the network)."""
+    mine = (
+        Activity.objects.filter(led_by_id=user_id)
+        .order_by()
+        .values("id")
+        .union(
+            Activity.participants.through.objects.filter(user_id=user_id).values("activity_id"),
+            all=True,
+        )
+    )
+    qs = Activity.objects.for_network(network).filter(pk__in=mine).order_by()
     if start is not None:
         qs = qs.filter(occurred_on__gte=start)
     if end is not None:
@@ -914,6 +928,46 @@ def most_active(
         for group_id, user_id, led, joined in cursor.fetchall():
             found.setdefault(group_id, []).append((user_id, int(led), int(joined)))
     return found
+
+
+def member_sectors(network: Network, since: dt.date) -> list[tuple[str, int, int]]:
+    """(sector, members, of whom active) for the network's members, most common first:
+    active means they led or joined one of its activities on or after `since`. One query,
+    over one row per person (objectives.rollup's member totals) under ROLLUP."""
+    rows: QuerySet[Any, Any]
+    if ROLLUP:
+        rows = MemberTotal.objects.filter(network=network, member=True).values_list("sector")
+        active = Q(last_active_on__gte=since)
+    else:
+        led = Activity.objects.for_network(network).filter(occurred_on__gte=since).order_by()
+        joined = Activity.participants.through.objects.filter(
+            activity__network=network, activity__occurred_on__gte=since
+        )
+        rows = User.objects.filter(memberships__network=network).values_list("sector")
+        active = Q(pk__in=led.values("led_by_id").union(joined.values("user_id")))
+    counted = rows.order_by().annotate(n=Count("id"), active=Count("id", filter=active))
+    return sorted(((s, n, a) for s, n, a in counted), key=lambda r: (-r[1], r[0]))
+
+
+def member_reciprocity(network: Network) -> dict[str, int]:
+    """The network's referrals, and how many people gave, received, and did both: one
+    query, over one row per person under ROLLUP."""
+    if ROLLUP:
+        return MemberTotal.objects.filter(network=network).aggregate(
+            total=Coalesce(Sum("given"), 0),
+            givers=Count("id", filter=Q(given__gt=0)),
+            receivers=Count("id", filter=Q(received__gt=0)),
+            both=Count("id", filter=Q(given__gt=0, received__gt=0)),
+        )
+    referrals = Referral.objects.for_network(network)
+    return referrals.aggregate(
+        total=Count("id"),
+        givers=Count("referrer_id", distinct=True),
+        receivers=Count("receiver_id", distinct=True),
+        both=Count(
+            "referrer_id", distinct=True, filter=Q(referrer_id__in=referrals.values("receiver_id"))
+        ),
+    )
 
 
 # ---------------------------------------------------------------- referral figures

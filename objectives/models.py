@@ -365,3 +365,39 @@ class ReferralMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_id} {self.month:%Y-%m}: {self.made} made, {self.served} served"
+
+
+# ---------------------------------------------------------------- member rollups
+#
+# One row per person and network, for the network value page: whether the person is a
+# member and their sector, the last day they led or joined an activity, and the referrals
+# they gave and received. Counting active members, sectors or reciprocity from the raw rows
+# reads every recent participant, every referral and every member of the network, joined;
+# these rows are one narrow row per person. Kept equal to the raw rows on every write of an
+# activity, its participants or a referral (objectives.rollup's member block, called from
+# objectives.signals); bulk loads end with `manage.py rebuild_rollups`.
+
+
+class MemberTotal(models.Model):
+    """One person's totals in one network: whether they are a member (and their sector),
+    the last day they led or joined an activity, and how many referrals they gave (as
+    concierge) and received."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    member = models.BooleanField(default=False)
+    sector = models.CharField(max_length=100, blank=True)
+    last_active_on = models.DateField(null=True, blank=True)
+    given = models.PositiveIntegerField(default=0)
+    received = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["network", "user"], name="objectives_membertotal_once"),
+        ]
+        indexes = [
+            models.Index(fields=["network", "member"], name="objectives_memtotal_member_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.network_id}: {self.given} given, {self.received} received"

@@ -11,15 +11,23 @@ block), so a recompute never misses a concurrent writer's committed rows.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
 from groups.models import Activity, PeerGroup
-from networks.models import Network
-from objectives.models import ActivityMonth, Contribution, ContributionMonth, ReferralMonth
+from networks.models import Membership, Network, User
+from objectives.models import (
+    ActivityMonth,
+    Contribution,
+    ContributionMonth,
+    MemberTotal,
+    ReferralMonth,
+)
 from referrals.models import Referral
 
 Cell = tuple[int, dt.date]  # (group id, first day of the month)
@@ -254,3 +262,185 @@ def activity_totals() -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(months, output_field=IntegerField()), 0)
+
+
+# ---------------------------------------------------------------- member totals
+#
+# MemberTotal: per (network, person), the last day they led or joined an activity and the
+# referrals they gave and received. A write recomputes the totals of the people it touched
+# from their raw rows (a person's own rows, read through the leader, participant and
+# referrer/receiver indexes), so nothing can drift. Writers touching one person take turns
+# on the person's row (FOR NO KEY UPDATE), so a recompute sees every committed write.
+
+Person = tuple[int, int]  # (network id, user id)
+# Networks (and people) being deleted in this thread: their cascade deletes activities,
+# referrals and memberships, whose signals must not write totals about to be orphaned.
+_deleting = threading.local()
+
+
+def network_deleting(network_id: int, *, done: bool = False) -> None:
+    ids: set[int] = _deleting.__dict__.setdefault("ids", set())
+    if done:
+        ids.discard(network_id)
+    else:
+        ids.add(network_id)
+
+
+def user_deleting(user_id: int, *, done: bool = False) -> None:
+    """Likewise for a person being deleted: their memberships go in the cascade."""
+    ids: set[int] = _deleting.__dict__.setdefault("users", set())
+    if done:
+        ids.discard(user_id)
+    else:
+        ids.add(user_id)
+
+
+def deleting_users() -> set[int]:
+    return _deleting.__dict__.get("users", set())
+
+
+def _last_active(network_id: int, user_ids: list[int]) -> dict[int, dt.date]:
+    """user id -> the last day the person led or joined one of the network's activities."""
+    led = (
+        Activity.objects.filter(network_id=network_id, led_by_id__in=user_ids)
+        .order_by()
+        .values("led_by_id")
+        .annotate(last=Max("occurred_on"))
+        .values_list("led_by_id", "last")
+    )
+    joined = (
+        Activity.participants.through.objects.filter(
+            user_id__in=user_ids, activity__network_id=network_id
+        )
+        .order_by()
+        .values_list("user_id")
+        .annotate(last=Max("activity__occurred_on"))
+    )
+    out: dict[int, dt.date] = {}
+    for user_id, day in [*led, *joined]:
+        out[user_id] = max(day, out.get(user_id, day))
+    return out
+
+
+def _referral_counts(network_id: int, user_ids: list[int], side: str) -> dict[int, int]:
+    return dict(
+        Referral.objects.filter(network_id=network_id, **{f"{side}_id__in": user_ids})
+        .order_by()
+        .values(f"{side}_id")
+        .annotate(n=Count("id"))
+        .values_list(f"{side}_id", "n")
+    )
+
+
+@transaction.atomic
+def refresh_people(people: Iterable[Person]) -> None:
+    """Recompute the MemberTotal rows of these (network, person) pairs from the raw rows."""
+    by_network: dict[int, set[int]] = defaultdict(set)
+    for network_id, user_id in people:
+        by_network[network_id].add(user_id)
+    deleting = _deleting.__dict__.get("ids", set())
+    for network_id, ids in sorted(by_network.items()):
+        if network_id in deleting:
+            continue
+        # Lock in a fixed order; a person deleted meanwhile takes their rows with them.
+        sectors = dict(
+            User.objects.select_for_update(no_key=True)
+            .filter(pk__in=ids - deleting_users())
+            .order_by("pk")
+            .values_list("pk", "sector")
+        )
+        users = sorted(sectors)
+        members = set(
+            Membership.objects.filter(network_id=network_id, user_id__in=users).values_list(
+                "user_id", flat=True
+            )
+        )
+        last = _last_active(network_id, users)
+        given = _referral_counts(network_id, users, "referrer")
+        received = _referral_counts(network_id, users, "receiver")
+        rows = [
+            MemberTotal(
+                network_id=network_id,
+                user_id=u,
+                member=u in members,
+                sector=sectors[u],
+                last_active_on=last.get(u),
+                given=given.get(u, 0),
+                received=received.get(u, 0),
+            )
+            for u in users
+        ]
+        MemberTotal.objects.filter(network_id=network_id, user_id__in=users).delete()
+        MemberTotal.objects.bulk_create(
+            [r for r in rows if r.member or r.last_active_on is not None or r.given or r.received]
+        )
+
+
+def user_networks(user_id: int) -> set[Person]:
+    """The (network, person) pairs that have a MemberTotal row or a membership."""
+    return {
+        (n, user_id)
+        for n in [
+            *MemberTotal.objects.filter(user_id=user_id).values_list("network_id", flat=True),
+            *Membership.objects.filter(user_id=user_id).values_list("network_id", flat=True),
+        ]
+    }
+
+
+@transaction.atomic
+def rebuild_people(*, network: Network | None = None) -> int:
+    """Recompute every MemberTotal (of one network, or all) from the raw rows, in one
+    GROUP BY per side; returns the number of rows."""
+    totals = MemberTotal.objects.all()
+    memberships = Membership.objects.all()
+    activities = Activity.objects.all()
+    joined = Activity.participants.through.objects.all()
+    referrals = Referral.objects.all()
+    if network is not None:
+        totals = totals.filter(network=network)
+        memberships = memberships.filter(network=network)
+        activities = activities.filter(network=network)
+        joined = joined.filter(activity__network=network)
+        referrals = referrals.filter(network=network)
+    totals.delete()
+    rows: dict[Person, MemberTotal] = {}
+
+    def row(network_id: int, user_id: int) -> MemberTotal:
+        key = (network_id, user_id)
+        if key not in rows:
+            rows[key] = MemberTotal(network_id=network_id, user_id=user_id, given=0, received=0)
+        return rows[key]
+
+    for network_id, user_id in memberships.values_list("network_id", "user_id"):
+        row(network_id, user_id).member = True
+    for network_id, user_id, last in [
+        *activities.order_by()
+        .values_list("network_id", "led_by_id")
+        .annotate(last=Max("occurred_on")),
+        *joined.order_by()
+        .values_list("activity__network_id", "user_id")
+        .annotate(last=Max("activity__occurred_on")),
+    ]:
+        r = row(network_id, user_id)
+        r.last_active_on = last if r.last_active_on is None else max(last, r.last_active_on)
+    for side, attribute in (("referrer", "given"), ("receiver", "received")):
+        for network_id, user_id, n in (
+            referrals.order_by()
+            .values("network_id", f"{side}_id")
+            .annotate(n=Count("id"))
+            .values_list("network_id", f"{side}_id", "n")
+        ):
+            setattr(row(network_id, user_id), attribute, n)
+    sectors = dict(User.objects.filter(pk__in={u for _, u in rows}).values_list("pk", "sector"))
+    for (_, user_id), r in rows.items():
+        r.sector = sectors[user_id]
+    return len(MemberTotal.objects.bulk_create(rows.values(), batch_size=BATCH))
+
+
+def activity_people(activity_id: int) -> list[Person]:
+    """The (network, person) pairs of an activity as stored: its leader and participants."""
+    row = Activity.objects.filter(pk=activity_id).values_list("network_id", "led_by_id").first()
+    if row is None:
+        return []
+    joined = Activity.participants.through.objects.filter(activity_id=activity_id)
+    return [row, *((row[0], u) for u in joined.values_list("user_id", flat=True))]

@@ -14,10 +14,16 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_init,
+    post_save,
+    pre_delete,
+)
 
 from groups.models import Activity, PeerGroup
-from networks.models import Network
+from networks.models import Membership, Network, User
 from objectives import rollup
 from objectives.dashboards import forget_network_dashboard
 from objectives.models import CheckIn, Contribution, Measure, Objective
@@ -130,3 +136,158 @@ def connect() -> None:
     m2m_changed.connect(
         figures_changed, sender=Activity.participants.through, dispatch_uid="figures-participants"
     )
+
+
+# ---------------------------------------------------------------- member totals
+#
+# MemberTotal (objectives.rollup.refresh_people) follows every write that changes who led
+# or joined an activity on which day, who gave or received a referral, who is a member
+# and a member's sector: the people as
+# loaded and as saved are both refreshed, so a change of leader, day or side moves the
+# figures off the old person too.
+
+
+def _activity_person(instance: Activity) -> rollup.Person | None:
+    network_id, led_by_id = instance.__dict__.get("network_id"), instance.__dict__.get("led_by_id")
+    return None if network_id is None or led_by_id is None else (network_id, led_by_id)
+
+
+def _referral_sides(instance: Referral) -> tuple[Any, Any, Any]:
+    fields = instance.__dict__
+    return fields.get("network_id"), fields.get("referrer_id"), fields.get("receiver_id")
+
+
+def _referral_people(sides: tuple[Any, Any, Any]) -> set[rollup.Person]:
+    network_id, *users = sides
+    if network_id is None:
+        return set()
+    return {(network_id, u) for u in users if u is not None}
+
+
+def activity_people_loaded(sender: type, instance: Activity, **kwargs: Any) -> None:
+    instance._people_loaded = (_activity_person(instance), instance.__dict__.get("occurred_on"))  # type: ignore[attr-defined]
+
+
+def activity_people_saved(sender: type, instance: Activity, created: bool, **kwargs: Any) -> None:
+    person, day = getattr(instance, "_people_loaded", (None, None))
+    now = _activity_person(instance)
+    people = {p for p in (person, now) if p}  # the leaders, before and after
+    moved = person is not None and now is not None and person[0] != now[0]
+    if not created and (moved or day != instance.__dict__.get("occurred_on")):
+        # Every participant's day (or network) moved with the activity.
+        joined = [u for _, u in rollup.activity_people(instance.pk)]
+        people |= {(network_id, u) for network_id, _ in people for u in joined}
+    if people:
+        rollup.refresh_people(people)
+    activity_people_loaded(sender, instance)
+
+
+def activity_people_deleting(sender: type, instance: Activity, **kwargs: Any) -> None:
+    # The participants' rows are gone by post_delete: remember who they were.
+    instance._people_deleted = rollup.activity_people(instance.pk)  # type: ignore[attr-defined]
+
+
+def activity_people_deleted(sender: type, instance: Activity, **kwargs: Any) -> None:
+    people = set(getattr(instance, "_people_deleted", []))
+    person = _activity_person(instance)
+    if person:
+        people.add(person)
+    if people:
+        rollup.refresh_people(people)
+
+
+def participants_changed(
+    sender: type, instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
+) -> None:
+    """Participants added or removed, from either side (activity.participants or
+    user.activities_joined); a clear is seen before (who) and after (refresh)."""
+    if action not in ("post_add", "post_remove", "pre_clear", "post_clear"):
+        return
+    if action == "pre_clear":
+        if reverse:
+            joined = Activity.objects.filter(participants=instance).values_list("network_id")
+            instance._people_cleared = {(n, instance.pk) for (n,) in joined}
+        else:
+            instance._people_cleared = set(rollup.activity_people(instance.pk))
+        return
+    people: set[rollup.Person]
+    if action == "post_clear":
+        people = getattr(instance, "_people_cleared", set())
+    elif reverse:  # a person joined or left these activities
+        networks = Activity.objects.filter(pk__in=pk_set or ()).values_list("network_id")
+        people = {(n, instance.pk) for (n,) in networks.distinct()}
+    else:
+        people = {(instance.network_id, u) for u in pk_set or ()}
+    if people:
+        rollup.refresh_people(people)
+
+
+def referral_people_loaded(sender: type, instance: Referral, **kwargs: Any) -> None:
+    # A tuple of loaded ids: every referral loaded pays for it, so nothing more.
+    instance._people_loaded = _referral_sides(instance)  # type: ignore[attr-defined]
+
+
+def referral_people_written(sender: type, instance: Referral, **kwargs: Any) -> None:
+    loaded = getattr(instance, "_people_loaded", (None, None, None))
+    now = _referral_sides(instance)
+    if kwargs.get("created") is False and loaded == now:
+        return  # the same referrer, receiver and network: the counts are unchanged
+    rollup.refresh_people(_referral_people(loaded) | _referral_people(now))
+    instance._people_loaded = now  # type: ignore[attr-defined]
+
+
+def network_deleting(sender: type, instance: Network, **kwargs: Any) -> None:
+    rollup.network_deleting(instance.pk)
+
+
+def network_deleted(sender: type, instance: Network, **kwargs: Any) -> None:
+    rollup.network_deleting(instance.pk, done=True)
+
+
+def membership_written(sender: type, instance: Membership, **kwargs: Any) -> None:
+    if kwargs.get("created") is False:
+        return  # a change of role or settings: still a member
+    rollup.refresh_people([(instance.network_id, instance.user_id)])
+
+
+def user_loaded(sender: type, instance: User, **kwargs: Any) -> None:
+    instance._sector_loaded = instance.__dict__.get("sector")  # type: ignore[attr-defined]
+
+
+def user_saved(sender: type, instance: User, created: bool, **kwargs: Any) -> None:
+    sector = instance.__dict__.get("sector")
+    if not created and sector is not None and sector != getattr(instance, "_sector_loaded", None):
+        rollup.refresh_people(rollup.user_networks(instance.pk))
+    instance._sector_loaded = sector  # type: ignore[attr-defined]
+
+
+def user_deleting(sender: type, instance: User, **kwargs: Any) -> None:
+    rollup.user_deleting(instance.pk)
+
+
+def user_deleted(sender: type, instance: User, **kwargs: Any) -> None:
+    rollup.user_deleting(instance.pk, done=True)
+
+
+def connect_people() -> None:
+    uid = "people-"
+    post_init.connect(activity_people_loaded, sender=Activity, dispatch_uid=f"{uid}activity-init")
+    post_save.connect(activity_people_saved, sender=Activity, dispatch_uid=f"{uid}activity-save")
+    pre_delete.connect(activity_people_deleting, sender=Activity, dispatch_uid=f"{uid}activity-pre")
+    post_delete.connect(activity_people_deleted, sender=Activity, dispatch_uid=f"{uid}activity-del")
+    m2m_changed.connect(
+        participants_changed, sender=Activity.participants.through, dispatch_uid=f"{uid}joined"
+    )
+    post_init.connect(referral_people_loaded, sender=Referral, dispatch_uid=f"{uid}referral-init")
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(
+            referral_people_written, sender=Referral, dispatch_uid=f"{uid}referral-{name}"
+        )
+    pre_delete.connect(network_deleting, sender=Network, dispatch_uid=f"{uid}network-pre")
+    post_delete.connect(network_deleted, sender=Network, dispatch_uid=f"{uid}network-del")
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(membership_written, sender=Membership, dispatch_uid=f"{uid}member-{name}")
+    post_init.connect(user_loaded, sender=User, dispatch_uid=f"{uid}user-init")
+    post_save.connect(user_saved, sender=User, dispatch_uid=f"{uid}user-save")
+    pre_delete.connect(user_deleting, sender=User, dispatch_uid=f"{uid}user-pre")
+    post_delete.connect(user_deleted, sender=User, dispatch_uid=f"{uid}user-del")

@@ -8,9 +8,9 @@ from objectives import rollup
 
 class Command(BaseCommand):
     help = (
-        "Recompute the monthly rollups of activities, contributions and referrals (all "
-        "networks, or one) from the raw rows: after bulk loads that bypass the app, or to "
-        "check them."
+        "Recompute the monthly rollups of activities, contributions and referrals and the "
+        "member totals (all networks, or one) from the raw rows: after bulk loads that bypass "
+        "the app, or to check them."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,9 +23,10 @@ class Command(BaseCommand):
             if network is None:
                 raise CommandError(f"No network with the slug {options['network']!r}.")
         activities, contributions, referrals = rollup.rebuild(network=network)
+        people = rollup.rebuild_people(network=network)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Rebuilt {activities} activity, {contributions} contribution and "
-                f"{referrals} referral month(s)."
+                f"{referrals} referral month(s), and {people} member total(s)."
             )
         )

@@ -137,6 +137,7 @@ class Command(BaseCommand):
             self._step("check-ins and invitations", lambda: self._manual(network))
             # COPY bypasses the signals that keep the monthly rollups.
             self._step("rollups", lambda: sum(rollup.rebuild(network=network)))
+            self._step("member totals", lambda: rollup.rebuild_people(network=network))
         if _is_postgres():
             self._step("analyze", self._analyze)
         self.stdout.write(f"seed_scale: {slug} done in {time.perf_counter() - started:.1f}s")
