@@ -46,7 +46,7 @@ Source = Measure.Source
 MONTHS = 12
 TOP_GROUPS = 10
 LIST_LIMIT = 25
-CONSOLE_GROUPS_PER_PAGE = 20
+CONSOLE_GROUPS_PER_PAGE = 10
 # A page of many groups previews each list (its count and first few rows); a gardener's
 # page of one group lists up to LIST_LIMIT.
 CONSOLE_PREVIEW = 5

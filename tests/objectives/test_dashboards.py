@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from groups.models import Activity
-from objectives.dashboards import evenness, power_of_two_text
+from objectives.dashboards import CONSOLE_GROUPS_PER_PAGE, evenness, power_of_two_text
 from objectives.models import Measure
 from referrals.models import Referral
 from tests.factories import (
@@ -408,12 +408,12 @@ def test_console_shows_gardeners_only_their_groups(world, as_user):
 
 
 def test_console_pages_through_many_groups(world, as_user):
-    for _ in range(21):
+    for _ in range(CONSOLE_GROUPS_PER_PAGE + 1):  # with the world's own: a page and two
         PeerGroupFactory(network=world.network)
     client = as_user(world.organiser)
     first = client.get(url("console", world))
     second = client.get(url("console", world) + "?page=2")
-    assert len(first.context["panels"]) == 20
+    assert len(first.context["panels"]) == CONSOLE_GROUPS_PER_PAGE
     assert len(second.context["panels"]) == 2
     assert "Next groups" in first.content.decode()
 
