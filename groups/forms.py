@@ -70,6 +70,15 @@ class GroupForm(forms.ModelForm):
         super()._post_clean()  # type: ignore[misc]  # ModelForm has it; the stubs do not
 
 
+class GroupSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search groups",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or purpose"}),
+    )
+
+
 class MemberAddForm(forms.Form):
     user = PersonField(
         queryset=User.objects.none(),

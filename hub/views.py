@@ -10,10 +10,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,6 +22,7 @@ from groups.forms import (
     ActivityForm,
     GroupForm,
     GroupInvitationForm,
+    GroupSearchForm,
     MemberAddForm,
     counts_toward,
 )
@@ -45,7 +47,9 @@ from objectives.rollup import activity_totals
 from objectives.services import activity_save_with_contributions
 
 PAGE_SIZE = 25
+GROUPS_PER_PAGE = 25
 RECENT_ACTIVITIES = 10
+MEMBERS_SHOWN = 20
 
 
 def _group(network: Network, slug: str) -> PeerGroup:
@@ -133,20 +137,34 @@ def _save_activity(form: ActivityForm, activity: Activity) -> bool:
 @login_required
 @require_GET
 def group_list(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
+    """The network's groups, a page at a time: the counts are read for the groups shown."""
     network, access = network_access(request, network_slug)
+    search = GroupSearchForm(request.GET or None)
+    query = search.cleaned_data["q"].strip() if search.is_valid() else ""
+    groups = network.groups.active()
+    if query:
+        groups = groups.filter(Q(name__icontains=query) | Q(purpose__icontains=query))
     # Activities counted from the monthly rollup: a few dozen rows per group, where
     # counting the activities themselves read every one of a million on each visit.
-    groups = (
-        network.groups.active()
-        .with_member_count()
+    # Each count is a subquery on the page's rows only (after the LIMIT).
+    shown = (
+        groups.with_member_count()
         .annotate(activity_count=activity_totals())
         .with_gardeners()
+        .order_by("name", "id")
     )
-    return render(
-        request,
-        "groups/list.html",
-        {"network": network, "access": access, "groups": groups},
-    )
+    page = Paginator(shown, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "network": network,
+        "access": access,
+        "search": search,
+        "query": query,
+        "page": page,
+        "groups": page.object_list,
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "groups/list.html#results", context)
+    return render(request, "groups/list.html", context)
 
 
 @login_required
@@ -203,7 +221,7 @@ def _detail_context(
         "network": network,
         "access": access,
         "group": group,
-        "memberships": group.memberships.select_related("user").order_by("-role", "user__name"),
+        **_member_page(request, group),
         "can_manage": manage,
         "can_appoint": access.can_appoint_gardener,
         "can_see_referrals": access.can_see_group_referrals(group),
@@ -228,6 +246,47 @@ def _detail_context(
     return context
 
 
+class _KnownCountPaginator(Paginator):
+    """A Paginator told its count, when the page has it already from another query."""
+
+    def __init__(self, object_list: QuerySet, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
+def _member_page(request: AuthenticatedRequest, group: PeerGroup) -> dict:
+    """The group's members a page at a time (gardeners first), or those matching
+    `member_q`: a group of hundreds renders its first few, not a form for everyone."""
+    typed = request.GET.get("member_q", "").strip()[:100]
+    memberships = (
+        group.memberships.select_related("user")
+        .only("group_id", "user_id", "role", "user__name", "user__email", "user__organisation")
+        .order_by("role", "user__name", "id")  # "gardener" < "member": gardeners first
+    )
+    # One query for the total and whether the group has a gardener.
+    totals = group.memberships.aggregate(
+        members=Count("pk"),
+        gardeners=Count("pk", filter=Q(role=GroupMembership.Role.GARDENER)),
+    )
+    if typed:
+        memberships = memberships.filter(
+            Q(user__name__icontains=typed) | Q(user__email__icontains=typed)
+        )
+        paginator = Paginator(memberships, MEMBERS_SHOWN)
+    else:
+        paginator = _KnownCountPaginator(memberships, MEMBERS_SHOWN, count=totals["members"])
+    return {
+        "members_page": paginator.get_page(request.GET.get("members")),
+        "member_count": totals["members"],
+        "has_gardener": totals["gardeners"] > 0,
+        "member_q": typed,
+    }
+
+
 def _recent_activities(group: PeerGroup, access: Access) -> list[Activity]:
     return _mark_editable(_with_cards(group.activities.all())[:RECENT_ACTIVITIES], access)
 
@@ -245,7 +304,10 @@ def _mark_editable(activities: Iterable[Activity], access: Access) -> list[Activ
 def group_detail(request: AuthenticatedRequest, network_slug: str, group_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     group = _group(network, group_slug)
-    return render(request, "groups/detail.html", _detail_context(request, network, access, group))
+    context = _detail_context(request, network, access, group)
+    if request.htmx and not request.htmx.boosted and request.htmx.target == "group-members":
+        return render(request, "groups/detail.html#members_section", context)
+    return render(request, "groups/detail.html", context)
 
 
 @login_required

@@ -60,14 +60,50 @@ def test_empty_group_list_tells_a_member_who_creates_groups(world, as_user):
 def test_group_list_runs_the_same_queries_for_few_and_many_groups(
     world, as_user, django_assert_num_queries
 ):
+    # session, user, network, membership, group roles, switcher, the count for the pages,
+    # the page's groups with their counts, their gardeners.
     client = as_user(world.member)
-    with django_assert_num_queries(8 + MENU):
+    with django_assert_num_queries(9 + MENU):
         client.get(url("list", world))
-    for _ in range(15):
+    for _ in range(40):
         group = PeerGroupFactory(network=world.network)
         GroupMembership.objects.create(group=group, user=world.gardener, role="gardener")
-    with django_assert_num_queries(8 + MENU):
+    with django_assert_num_queries(9 + MENU):
         client.get(url("list", world))
+
+
+def test_group_list_shows_a_page_of_groups_with_links_to_the_others(world, as_user):
+    for i in range(30):
+        PeerGroupFactory(network=world.network, name=f"Zinnia {i:02d}")
+    client = as_user(world.member)
+    first = client.get(url("list", world)).content.decode()
+    assert "Founders Circle" in first
+    assert "Zinnia 23" in first and "Zinnia 24" not in first
+    assert "Page 1 of 2" in first and "31 groups" in first
+    second = client.get(url("list", world), {"page": 2}).content.decode()
+    assert "Zinnia 24" in second and "Founders Circle" not in second
+
+
+def test_group_list_search_finds_groups_by_name_or_purpose(world, as_user):
+    PeerGroupFactory(network=world.network, name="Tide Watchers", purpose="Clean the estuary.")
+    client = as_user(world.member)
+    body = client.get(url("list", world), {"q": "estuary"}).content.decode()
+    assert "Tide Watchers" in body and "Founders Circle" not in body
+    assert "1 group matching" in body
+
+
+def test_group_list_search_without_matches_says_so(world, as_user):
+    body = as_user(world.member).get(url("list", world), {"q": "zebra"}).content.decode()
+    assert "No groups match" in body
+    assert "Create your first group" not in body
+
+
+def test_group_list_search_from_htmx_answers_with_the_results_only(world, as_user):
+    response = as_user(world.member).get(
+        url("list", world), {"q": "found"}, headers={"HX-Request": "true"}
+    )
+    body = response.content.decode()
+    assert "Founders Circle" in body and "<html" not in body
 
 
 # create and edit
@@ -203,6 +239,52 @@ def test_a_group_of_another_network_is_404_through_this_network(world, as_user):
     PeerGroupFactory(network=world.other_network, slug="hidden")
     response = as_user(world.organiser).get(url("detail", world, group_slug="hidden"))
     assert response.status_code == 404
+
+
+def _many_members(world, n: int) -> None:
+    for i in range(n):
+        GroupMembership.objects.create(
+            group=world.group, user=UserFactory(name=f"Willow {i:02d}", email=f"w{i}@example.org")
+        )
+
+
+def test_group_page_shows_its_members_a_page_at_a_time(world, as_user):
+    _many_members(world, 30)  # with Gary and Mia: 32
+    client = as_user(world.organiser)
+    first = client.get(url("detail", world, group_slug="founders")).content.decode()
+    assert "Gary Gardener" in first and "Willow 17" in first and "Willow 18" not in first
+    assert "1–20 of 32" in first and "Page 1 of 2" in first
+    second = client.get(url("detail", world, group_slug="founders"), {"members": 2})
+    text = second.content.decode()
+    assert "Willow 18" in text and "Gary Gardener" not in text and "Willow 17" not in text
+
+
+def test_group_page_finds_a_member_by_name_or_email(world, as_user):
+    _many_members(world, 30)
+    client = as_user(world.gardener)
+    body = client.get(url("detail", world, group_slug="founders"), {"member_q": "w7@"})
+    text = body.content.decode()
+    assert "Willow 07" in text and "Willow 08" not in text and "1 matching" in text
+
+
+def test_group_page_member_search_from_htmx_answers_with_the_members_only(world, as_user):
+    response = as_user(world.gardener).get(
+        url("detail", world, group_slug="founders"),
+        {"member_q": "mia"},
+        headers={"HX-Request": "true", "HX-Target": "group-members"},
+    )
+    text = response.content.decode()
+    assert "Mia Member" in text and "Gary Gardener" not in text
+    assert "<html" not in text and "Log an activity" not in text
+
+
+def test_group_page_warns_of_no_gardener_on_every_page_of_members(world, as_user):
+    GroupMembership.objects.filter(role="gardener").update(role="member")
+    _many_members(world, 30)
+    client = as_user(world.organiser)
+    for page in (1, 2):
+        body = client.get(url("detail", world, group_slug="founders"), {"members": page})
+        assert "This group has no gardener" in body.content.decode()
 
 
 def test_gardener_sees_the_member_tools_and_a_member_does_not(world, as_user):
