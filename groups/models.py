@@ -186,6 +186,11 @@ class Activity(models.Model):
         ]
         indexes = [
             models.Index(fields=["network", "occurred_on"], name="groups_activity_net_day_idx"),
+            # The log's order (newest first, then by id): a page reads its 25 rows in index
+            # order, where the day index alone sorted a whole day's activities first.
+            models.Index(
+                fields=["network", "-occurred_on", "-id"], name="groups_activity_net_order_idx"
+            ),
             models.Index(fields=["group", "occurred_on"], name="groups_activity_group_day_idx"),
             models.Index(
                 fields=["network", "kind", "occurred_on"], name="groups_activity_kind_day_idx"

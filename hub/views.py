@@ -43,7 +43,7 @@ from networks.services import invitation_create, invitation_revoke
 from objectives import figures
 from objectives.filters import ActivityFilterSet
 from objectives.models import Contribution, Measure
-from objectives.rollup import activity_totals
+from objectives.rollup import activity_count, activity_totals
 from objectives.services import activity_save_with_contributions
 
 PAGE_SIZE = 25
@@ -67,10 +67,25 @@ def _activity(network: Network, pk: int) -> Activity:
 
 
 def _with_cards(activities: ActivityQuerySet) -> ActivityQuerySet:
-    """What an activity card shows: its group, people and the measures it advanced."""
-    return activities.with_list_relations().prefetch_related(
-        Prefetch("contributions", Contribution.objects.select_related("measure"))
+    """What an activity card shows: its group, people and the measures it advanced (as
+    ActivityQuerySet.with_list_relations, with only the columns shown)."""
+    return (
+        activities.select_related("group", "led_by")
+        .defer("group__purpose", *(f"led_by__{f}" for f in USER_UNSHOWN))
+        .prefetch_related(
+            Prefetch("participants", User.objects.only("name", "email")),
+            Prefetch(
+                "contributions",
+                Contribution.objects.select_related("measure").only(
+                    "activity_id", "measure_id", "amount", "measure__name", "measure__unit"
+                ),
+            ),
+        )
     )
+
+
+# What a card never shows of a person.
+USER_UNSHOWN = ("password", "organisation", "sector", "expertise", "last_login")
 
 
 def _activity_form(
@@ -422,6 +437,34 @@ def filtered_activities(network: Network, filters: ActivityFilterSet) -> Activit
     return filters.qs if filters.is_bound and filters.is_valid() else filters.queryset
 
 
+# Filters the monthly rollup can count for: the log's total is then read from the months.
+ROLLED_FILTERS = {"kind", "group"}
+
+
+def _log_paginator(network: Network, filters: ActivityFilterSet, rows: QuerySet) -> Paginator:
+    """The log's pages. Unfiltered, or by kind or group only, the total comes from the
+    monthly rollup (counting a network's million activities took longer than the page);
+    with a date range, a member or an objective the rows chosen are counted."""
+    chosen: dict = {}
+    if filters.is_bound and filters.is_valid():
+        chosen = {k: v for k, v in filters.form.cleaned_data.items() if v not in (None, "")}
+    if set(chosen) <= ROLLED_FILTERS:
+        total = activity_count(
+            network, kind=chosen.get("kind", ""), group_slug=chosen.get("group", "")
+        )
+        return _KnownCountPaginator(rows, PAGE_SIZE, count=total)
+    return Paginator(rows, PAGE_SIZE)
+
+
+def _log_links(network: Network, groups: list[PeerGroup]) -> list[tuple[str, str]]:
+    """(group name, its "log an activity" URL) for each group: one reverse() for all, as an
+    organiser's menu lists every group (slugs are URL-safe, so the slug replaces as is)."""
+    pattern = reverse(
+        "groups:activity_create", kwargs={"network_slug": network.slug, "group_slug": "-slug-"}
+    )
+    return [(g.name, pattern.replace("/-slug-/", f"/{g.slug}/")) for g in groups]
+
+
 @login_required
 @require_GET
 def activity_list(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
@@ -429,7 +472,9 @@ def activity_list(request: AuthenticatedRequest, network_slug: str) -> HttpRespo
     groups = active_groups(network)
     filters = activity_filters(network, request.GET, groups)
     activities = filtered_activities(network, filters)
-    page = Paginator(_with_cards(activities), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _log_paginator(network, filters, _with_cards(activities)).get_page(
+        request.GET.get("page")
+    )
     page.object_list = _mark_editable(page.object_list, access)
     query = request.GET.copy()
     query.pop("page", None)
@@ -439,7 +484,7 @@ def activity_list(request: AuthenticatedRequest, network_slug: str) -> HttpRespo
         "filters": filters.form,
         "page": page,
         "query": query.urlencode(),
-        "loggable_groups": [g for g in groups if access.can_log_activity(g)],
+        "loggable_groups": _log_links(network, [g for g in groups if access.can_log_activity(g)]),
     }
     if request.htmx and not request.htmx.boosted:
         return render(request, "groups/activities.html#results", context)
@@ -597,8 +642,13 @@ def members(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
             queryset=network_group_memberships(network),
             to_attr="network_groups",
         )
-    ).order_by("name", "id")
-    page = Paginator(people, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    ).order_by("name", "email")  # networks_user_name_email_idx
+    if query:
+        paginator = Paginator(people, MEMBERS_PER_PAGE)
+    else:  # one membership each: counted without joining the people
+        total = Membership.objects.filter(network=network).count()
+        paginator = _KnownCountPaginator(people, MEMBERS_PER_PAGE, count=total)
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "network": network,
         "access": access,

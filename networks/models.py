@@ -53,6 +53,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="networks_user_email_ci_unique"),
         ]
+        # People lists read a page in this order (the directory, people search): the index
+        # hands them the first rows without sorting a network's members.
+        indexes = [models.Index(fields=["name", "email"], name="networks_user_name_email_idx")]
 
     def __str__(self) -> str:
         return self.name or self.email

@@ -30,12 +30,22 @@ MAX_CHOSEN = 500  # ids a search request may carry back as already chosen
 SCOPES = ("network", "group", "outside_group")
 
 
+# Shorter text is matched at the start of each field: "an" finds Anna, not every name with
+# an "an" in it, and a trigram index (networks' migration 0006) can answer a prefix of one
+# or two letters but not an "anywhere" match that short.
+CONTAINS_FROM = 3
+
+
 def people_matching(people: QuerySet[User], text: str, *, limit: int = MATCHES) -> list[User]:
-    """People whose name, email or organisation contains the text (case-insensitive)."""
+    """People whose name, email or organisation contains the text (case-insensitive), or
+    for one or two letters starts with it."""
     text = text.strip()
     if not text:
         return []
-    found = Q(name__icontains=text) | Q(email__icontains=text) | Q(organisation__icontains=text)
+    lookup = "icontains" if len(text) >= CONTAINS_FROM else "istartswith"
+    found = Q()
+    for field in ("name", "email", "organisation"):
+        found |= Q(**{f"{field}__{lookup}": text})
     return list(people.filter(found).order_by("name", "email").only("name", "email")[:limit])
 
 

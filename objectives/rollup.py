@@ -251,6 +251,17 @@ def referral_cells(state: tuple) -> list[Cell]:
     return cells
 
 
+def activity_count(network: Network, *, kind: str = "", group_slug: str = "") -> int:
+    """How many activities the network has logged (of one kind, in one group), summed from
+    its months: the activity log's total without counting a million rows."""
+    months = ActivityMonth.objects.filter(network=network)
+    if kind:
+        months = months.filter(kind=kind)
+    if group_slug:
+        months = months.filter(group__slug=group_slug)
+    return months.aggregate(n=Sum("count"))["n"] or 0
+
+
 def activity_totals() -> Coalesce:
     """An annotation for PeerGroup querysets: how many activities the group has logged,
     summed from its months (equal to counting its activities, as the rollup tests check)."""

@@ -1,7 +1,11 @@
 import datetime as dt
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
+from django.utils.http import urlencode
+
+from hub.views import activity_filters, filtered_activities
 
 from tests.factories import (
     ActivityFactory,
@@ -205,3 +209,19 @@ def test_the_group_page_runs_a_fixed_number_of_queries(
     client.get(group_url)
     with django_assert_num_queries(GROUP_PAGE_QUERIES + MENU):
         client.get(group_url)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"kind": "blog_written"}, {"group": "founders"}, {"start": "2020-01-01"}],
+)
+def test_the_logs_total_equals_the_activities_it_lists(world, as_user, params):
+    other = PeerGroupFactory(network=world.network, slug="others")
+    for i in range(4):
+        ActivityFactory(group=world.group, led_by=world.member, kind="blog_written")
+        ActivityFactory(group=other, led_by=world.member, kind=("meeting_hosted", "other")[i % 2])
+    response = as_user(world.member).get(list_url(world), params)
+    expected = filtered_activities(
+        world.network, activity_filters(world.network, QueryDict(urlencode(params)), [])
+    ).count()
+    assert response.context["page"].paginator.count == expected

@@ -32,6 +32,18 @@ def test_search_matches_name_email_and_organisation(world, as_user):
     assert "Nobody" not in page
 
 
+def test_search_of_one_or_two_letters_matches_the_start_of_a_field(world, as_user):
+    anna = _member(world, name="Anna Lee", email="al@example.org")
+    by_org = _member(world, name="Zed", email="z@example.org", organisation="Anglers")
+    inside = _member(world, name="Diana Bean", email="db@example.org", organisation="Co")
+    url, params = search(world, user_q="an")
+    page = as_user(world.member).get(url, params).content.decode()
+    assert f'value="{anna.pk}"' in page and f'value="{by_org.pk}"' in page
+    assert f'value="{inside.pk}"' not in page
+    url, params = search(world, user_q="ian")
+    assert f'value="{inside.pk}"' in as_user(world.member).get(url, params).content.decode()
+
+
 def test_search_shows_a_few_matches_not_everyone(world, as_user):
     for i in range(MATCHES + 5):
         _member(world, name=f"Sam {i}")
