@@ -6,7 +6,6 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from hub.views import activity_filters, filtered_activities
-
 from tests.factories import (
     ActivityFactory,
     ContributionFactory,
