@@ -257,7 +257,7 @@ class ActivitiesView(NetworkListView):
     def get_serializer_context(self) -> dict[str, Any]:
         return super().get_serializer_context() | {"access": self.access}
 
-    def paginate_queryset(self, queryset: QuerySet[Activity]) -> list[Activity] | None:
+    def paginate_queryset(self, queryset: QuerySet[Any, Any]) -> list[Any] | None:
         page = super().paginate_queryset(queryset)
         return None if page is None else _attach_parts(list(page))
 
