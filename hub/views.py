@@ -58,6 +58,25 @@ def _group(network: Network, slug: str) -> PeerGroup:
     return group
 
 
+def _group_with_totals(network: Network, slug: str) -> PeerGroup:
+    """The group with its member and gardener counts (`member_totals`), in one query."""
+    gardener = Q(memberships__role=GroupMembership.Role.GARDENER)
+    group = get_object_or_404(
+        PeerGroup.objects.annotate(
+            member_total=Count("memberships"),
+            gardener_total=Count("memberships", filter=gardener),
+        ),
+        network=network,
+        slug=slug,
+    )
+    group.network = network
+    group.member_totals = {  # type: ignore[attr-defined]
+        "members": group.member_total,  # type: ignore[attr-defined]
+        "gardeners": group.gardener_total,  # type: ignore[attr-defined]
+    }
+    return group
+
+
 def _activity(network: Network, pk: int) -> Activity:
     activity = get_object_or_404(
         Activity.objects.select_related("group", "led_by"), network=network, pk=pk
@@ -282,8 +301,9 @@ def _member_page(request: AuthenticatedRequest, group: PeerGroup) -> dict:
         .only("group_id", "user_id", "role", "user__name", "user__email", "user__organisation")
         .order_by("role", "user__name", "id")  # "gardener" < "member": gardeners first
     )
-    # One query for the total and whether the group has a gardener.
-    totals = group.memberships.aggregate(
+    # The total and whether the group has a gardener: read with the group on its own page
+    # (_group_with_totals), else in one query.
+    totals = getattr(group, "member_totals", None) or group.memberships.aggregate(
         members=Count("pk"),
         gardeners=Count("pk", filter=Q(role=GroupMembership.Role.GARDENER)),
     )
@@ -318,7 +338,7 @@ def _mark_editable(activities: Iterable[Activity], access: Access) -> list[Activ
 @require_GET
 def group_detail(request: AuthenticatedRequest, network_slug: str, group_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
-    group = _group(network, group_slug)
+    group = _group_with_totals(network, group_slug)
     context = _detail_context(request, network, access, group)
     if request.htmx and not request.htmx.boosted and request.htmx.target == "group-members":
         return render(request, "groups/detail.html#members_section", context)
