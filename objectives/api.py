@@ -78,9 +78,9 @@ class ActivityOut(serializers.ModelSerializer):
     group: "serializers.SlugRelatedField[PeerGroup]" = serializers.SlugRelatedField(
         slug_field="slug", read_only=True
     )
-    led_by = PersonField(read_only=True)
-    participants = PeopleField(read_only=True, source="participant_list")
-    contributions = ContributionsField(read_only=True, source="contribution_list")
+    led_by = PersonField()
+    participants = PeopleField(source="participant_list")
+    contributions = ContributionsField(source="contribution_list")
     can_edit = serializers.SerializerMethodField()
 
     class Meta:
