@@ -45,7 +45,6 @@ from typing import Any, Literal
 
 from django.db import connection
 from django.db.models import (
-    Aggregate,
     Avg,
     Count,
     DecimalField,
@@ -59,7 +58,7 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, FirstValue, TruncMonth, TruncWeek
+from django.db.models.functions import Cast, Coalesce, FirstValue, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from groups.models import Activity, PeerGroup
@@ -331,8 +330,11 @@ def measure_series(
     """
     measures = _with_objectives(measures)
     starts = period_starts(start, end, period)
-    opening = measure_values(measures, start=None, end=starts[0])
-    per_period = _values(measures, start=starts[0], end=end, by=period)
+    if period == "month":
+        per_period, opening = _months_and_opening(measures, starts[0], end)
+    else:
+        opening = measure_values(measures, start=None, end=starts[0])
+        per_period = _values(measures, start=starts[0], end=end, by=period)
     series: dict[int, list[tuple[dt.date, Decimal]]] = {}
     for m in measures:
         running = opening[m.pk]
@@ -346,6 +348,26 @@ def measure_series(
             points.append((day, running))
         series[m.pk] = points
     return series
+
+
+def _months_and_opening(
+    measures: list[Measure], first: dt.date, end: dt.date
+) -> tuple[dict[tuple[int, Any], Decimal], dict[int, Decimal]]:
+    """Every month's figures up to `end` in one read (per source) and, from the months
+    before `first`, each measure's value at `first`: what measure_values(start=None,
+    end=first) gives, without reading history a second time. A manual measure's opening is
+    its latest month's reading (the latest reading overall), else its baseline."""
+    found = _values(measures, start=None, end=end, by="month")
+    manual = {m.pk for m in measures if m.source == Source.MANUAL}
+    opening = {m.pk: m.baseline if m.pk in manual else ZERO for m in measures}
+    for (pk, month), value in sorted(found.items(), key=lambda item: item[0][1]):
+        if month >= first:
+            continue
+        if pk in manual:
+            opening[pk] = value
+        else:
+            opening[pk] += value
+    return found, opening
 
 
 def _with_objectives(measures: Iterable[Measure]) -> list[Measure]:
@@ -389,14 +411,9 @@ def _values(
         found.update(_activity_counts(by_source[Source.ACTIVITY_COUNT], start, end, by, group_id))
     if by_source[Source.ACTIVITY_SUM]:
         found.update(_activity_sums(by_source[Source.ACTIVITY_SUM], start, end, by, group_id))
-    referral_sources = {
-        Source.REFERRALS_MADE: ("made_on", "made_in"),
-        Source.REFERRALS_SERVED: ("served_on", "served_in"),
-        Source.REFERRALS_CLOSED_VALUE: ("closed_on", "closed_in"),
-    }
-    for source, (day_field, method) in referral_sources.items():
-        if by_source[source]:
-            found.update(_referrals(by_source[source], start, end, by, group_id, day_field, method))
+    referral_measures = [m for source in REFERRAL_DAYS for m in by_source[source]]
+    if referral_measures:
+        found.update(_referrals(referral_measures, start, end, by, group_id))
     return found
 
 
@@ -647,85 +664,70 @@ def _activity_sums_to(
     return {(pk, None): value for pk, value in rows if value}
 
 
+# A referral source's day field, and its figure in ReferralMonth.
+REFERRAL_DAYS = {
+    Source.REFERRALS_MADE: ("made_on", "made"),
+    Source.REFERRALS_SERVED: ("served_on", "served"),
+    Source.REFERRALS_CLOSED_VALUE: ("closed_on", "closed_value"),
+}
+
+
 def _referrals(
-    measures: list[Measure],
-    start: dt.date | None,
-    end: dt.date,
-    by: By,
-    group_id: int | None,
-    day_field: str,
-    method: str,
+    measures: list[Measure], start: dt.date | None, end: dt.date, by: By, group_id: int | None
 ) -> dict[tuple[int, Any], Decimal]:
-    low = min(_low(m, start) for m in measures)
-    qs = getattr(
-        Referral.objects.filter(network_id__in={m.objective.network_id for m in measures}),
-        method,
-    )(low, end)
-    if group_id is not None:
-        qs = qs.filter(group_id=group_id)
-    if ROLLUP and by != "week":
-        return _referrals_rolled(measures, start, end, by, group_id, day_field, qs)
-    qs = _grouped(qs, by, day_field, "group_id")
-    aggregates: dict[str, Aggregate] = {}
-    for m in measures:
-        condition = Q(network_id=m.objective.network_id, **{f"{day_field}__gte": _low(m, start)})
-        if m.source == Source.REFERRALS_CLOSED_VALUE:
-            aggregates[f"m{m.pk}"] = Sum("closed_value", filter=condition)
-        else:
-            aggregates[f"m{m.pk}"] = Count("id", filter=condition)
-    return _spread(qs, by, aggregates, measures)
-
-
-# A referral source's figure in ReferralMonth, by the day field it counts.
-REFERRAL_MONTH_FIELDS = {"made_on": "made", "served_on": "served", "closed_on": "closed_value"}
-
-
-def _referrals_rolled(
-    measures: list[Measure],
-    start: dt.date | None,
-    end: dt.date,
-    by: By,
-    group_id: int | None,
-    day_field: str,
-    qs: QuerySet[Referral],
-) -> dict[tuple[int, Any], Decimal]:
-    """Whole months from ReferralMonth, the days around them from the rows: one UNION."""
+    """Every referral-sourced measure in one query: a UNION of each source's rows (with the
+    rollup, only the days around whole months) and, with the rollup, one ReferralMonth part
+    for all sources' whole months. Each part has a column per measure; a measure of another
+    source gives NULL there (typed, so that the UNION's columns match)."""
+    rolled = ROLLUP and by != "week"
     stop = end.replace(day=1)
+    networks = {m.objective.network_id for m in measures}
     firsts = {m.pk: _first_whole_month(_low(m, start)) for m in measures}
-    low = min(_low(m, start) for m in measures)
-    rows = qs.filter(_outside(day_field, low, max(firsts.values()), stop, end))
-    months = ReferralMonth.objects.filter(
-        network_id__in={m.objective.network_id for m in measures},
-        month__gte=min(firsts.values()),
-        month__lt=stop,
-    )
-    if group_id is not None:
-        months = months.filter(group_id=group_id)
-    column = REFERRAL_MONTH_FIELDS[day_field]
-    row_figures: dict[str, Any] = {}
-    month_figures: dict[str, Any] = {}
-    for m in measures:
-        first = firsts[m.pk]
-        in_rows = Q(network_id=m.objective.network_id, **{f"{day_field}__gte": _low(m, start)}) & (
-            Q(**{f"{day_field}__lt": first}) | Q(**{f"{day_field}__gte": stop})
+    nothing = Sum(Cast(Value(None), DecimalField(max_digits=20, decimal_places=2)))
+    month_figures: dict[str, Any] = {f"m{m.pk}": nothing for m in measures}
+    parts: list[QuerySet] = []
+    for source, (day_field, column) in REFERRAL_DAYS.items():
+        mine = [m for m in measures if m.source == source]
+        if not mine:
+            continue
+        low = min(_low(m, start) for m in mine)
+        rows = Referral.objects.filter(
+            network_id__in=networks, **{f"{day_field}__gte": low, f"{day_field}__lt": end}
         )
-        in_months = Q(network_id=m.objective.network_id, month__gte=first)
-        if m.source == Source.REFERRALS_CLOSED_VALUE:
-            row_figures[f"m{m.pk}"] = Sum("closed_value", filter=in_rows)
+        if group_id is not None:
+            rows = rows.filter(group_id=group_id)
+        if rolled:
+            rows = rows.filter(_outside(day_field, low, max(firsts[m.pk] for m in mine), stop, end))
+        row_figures: dict[str, Any] = {f"m{m.pk}": nothing for m in measures}
+        for m in mine:
+            in_rows = Q(network_id=m.objective.network_id, **{f"{day_field}__gte": _low(m, start)})
+            if rolled:
+                in_rows &= Q(**{f"{day_field}__lt": firsts[m.pk]}) | Q(
+                    **{f"{day_field}__gte": stop}
+                )
+                month_figures[f"m{m.pk}"] = Sum(
+                    column, filter=Q(network_id=m.objective.network_id, month__gte=firsts[m.pk])
+                )
+            if source == Source.REFERRALS_CLOSED_VALUE:
+                row_figures[f"m{m.pk}"] = Sum("closed_value", filter=in_rows)
+            else:
+                row_figures[f"m{m.pk}"] = Count("id", filter=in_rows)
+        if by is None or by == "group":
+            row_key: Any = F("group_id" if by == "group" else "network_id")
         else:
-            row_figures[f"m{m.pk}"] = Count("id", filter=in_rows)
-        month_figures[f"m{m.pk}"] = Sum(column, filter=in_months)
-    if by == "month":
-        row_key: Any = TruncMonth(day_field)
-        month_key: Any = F("month")
-    else:  # by network (for one total) or by group
-        row_key = month_key = F("group_id" if by == "group" else "network_id")
-    union = (
-        rows.order_by()
-        .values(key=row_key)
-        .annotate(**row_figures)
-        .union(months.order_by().values(key=month_key).annotate(**month_figures), all=True)
-    )
+            row_key = _trunc(by, day_field)
+        parts.append(rows.order_by().values(key=row_key).annotate(**row_figures))
+    if rolled:
+        months = ReferralMonth.objects.filter(
+            network_id__in=networks, month__gte=min(firsts.values()), month__lt=stop
+        )
+        if group_id is not None:
+            months = months.filter(group_id=group_id)
+        month_key = (
+            F("month") if by == "month" else F("group_id" if by == "group" else "network_id")
+        )
+        parts.append(months.order_by().values(key=month_key).annotate(**month_figures))
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     return _summed(union, by, measures)
 
 

@@ -211,9 +211,11 @@ def test_dashboard_query_count(world, as_user, measures, django_assert_num_queri
     populate(world, measures, 6)
     client = as_user(world.member)
     # 6 for every page (session, user, network, membership, group roles, network switcher);
-    # objectives + measures; 2 series and 1 by-group query per source kind (5 kinds here);
-    # group names; activity by kind and month; the group dashboards this person may open.
-    with django_assert_num_queries(6 + 2 + 5 * 3 + 1 + 1 + 1 + MENU):
+    # objectives + measures; 1 series (every month, its opening values included) and 1
+    # by-group query per kind of source (manual, activity count, activity sum, referrals:
+    # all referral sources in one query); group names; activity by kind and month; the
+    # group dashboards this person may open.
+    with django_assert_num_queries(6 + 2 + 4 * 2 + 1 + 1 + 1 + MENU):
         client.get(url("dashboard", world))
 
 
@@ -260,9 +262,10 @@ def test_group_dashboard_query_count_is_fixed(world, as_user, measures):
     populate(world, measures, 12)
     with CaptureQueriesContext(connection) as large:
         client.get(group_url(world))
-    # 18, each group's latest manual readings, the menu, and the live referral figures
-    # (follow-up intervals, day spans)
-    assert len(small) == len(large) == 19 + MENU + 2
+    # 17 (the group's referral measures, made and closed value, in one query), each group's
+    # latest manual readings, the menu, and the live referral figures (follow-up
+    # intervals, day spans)
+    assert len(small) == len(large) == 18 + MENU + 2
 
 
 # ---------------------------------------------------------------- my contribution

@@ -769,11 +769,10 @@ def test_detail_runs_a_fixed_number_of_queries(
     client = as_user(world.gardener)
     client.get(url("detail", world, objective_id=objective.pk))
     # session, user, network, membership, group roles, objective, measures; the chart's
-    # series (opening values: manual and activity count, then per month: manual and
-    # activity count), whose last points are today's values; by group (manual, activity
-    # count) and the groups; latest check-ins; history of the objective and of its
-    # measures; the switcher's networks
-    with django_assert_num_queries(18 + MENU):
+    # series (every month, the opening values included: manual and activity count), whose
+    # last points are today's values; by group (manual, activity count) and the groups;
+    # latest check-ins; history of the objective and of its measures; the switcher's networks
+    with django_assert_num_queries(16 + MENU):
         client.get(url("detail", world, objective_id=objective.pk))
 
 
