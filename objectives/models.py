@@ -308,8 +308,18 @@ class ActivityMonth(models.Model):
                 fields=["group", "month", "kind"], name="objectives_activitymonth_once"
             ),
         ]
+        # Covering: a network's months (of some kinds) are summed from the index alone.
         indexes = [
-            models.Index(fields=["network", "month"], name="objectives_actmonth_net_idx"),
+            models.Index(
+                fields=["network", "month"],
+                include=["group", "kind", "count"],
+                name="objectives_actmonth_net_cover",
+            ),
+            models.Index(
+                fields=["network", "kind", "month"],
+                include=["group", "count"],
+                name="objectives_actmonth_kind_cover",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -334,6 +344,12 @@ class ContributionMonth(models.Model):
         ]
         indexes = [
             models.Index(fields=["group", "month"], name="objectives_contmonth_group_idx"),
+            # Covering: a network's months of some measures are summed from the index alone.
+            models.Index(
+                fields=["network", "measure", "month"],
+                include=["group", "amount"],
+                name="objectives_contmonth_net_cover",
+            ),
         ]
 
     def __str__(self) -> str:
