@@ -7,6 +7,9 @@ import datetime as dt
 from decimal import Decimal
 
 from django import template
+from django.template.defaultfilters import floatformat
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from networks import formatting
 
@@ -46,3 +49,27 @@ def date_range(first: dt.date | str, last: dt.date | str) -> str:
     if isinstance(last, str):
         last = dt.date.fromisoformat(last)
     return formatting.date_range(first, last)
+
+
+# ---------------------------------------------------------------- lists of many rows
+
+GROUP_PART = (
+    '<li><span class="part-name">{}</span><svg class="part-bar" viewBox="0 0 100 8" '
+    'preserveAspectRatio="none" aria-hidden="true"><rect x="0" y="0" width="{}" height="8" '
+    'rx="2"/></svg><span class="figure">{}</span></li>'
+)
+
+
+@register.filter
+def group_parts(parts: list, unit: str = "") -> SafeString:
+    """A measure card's by-group rows (objects with group, value and share, the bar's
+    percent): a network's measure has a part for each of hundreds of groups, and one
+    format call per row costs a fraction of a template loop's."""
+    return format_html_join(
+        "\n",
+        GROUP_PART,
+        (
+            (part.group.name, floatformat(part.share, "2u"), formatting.quantity(part.value, unit))
+            for part in parts
+        ),
+    )

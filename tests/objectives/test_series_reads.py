@@ -88,3 +88,32 @@ def test_a_monthly_series_reads_each_kind_of_source_once(
         figures.measure_series(measures, start=dt.date(2025, 2, 3), end=ENDS[-1], period="month")
     with django_assert_num_queries(1):
         figures.measure_values_by_group(measures, end=ENDS[-1])
+
+
+def test_the_group_parts_filter_renders_what_the_template_loop_did():
+    from types import SimpleNamespace
+
+    from django.template import Context, Template
+
+    parts = [
+        SimpleNamespace(group=SimpleNamespace(name=name), value=value, share=share)
+        for name, value, share in [
+            ("Soil & <Seed>", Decimal("1234.5"), 100.0),
+            ("Bees", Decimal("3"), 0.2430),
+            ("Elm", Decimal("0"), 12.345),
+        ]
+    ]
+    loop = Template(
+        "{% for part in parts %}"
+        '<li><span class="part-name">{{ part.group.name }}</span><svg class="part-bar" '
+        'viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true"><rect x="0" y="0" '
+        'width="{{ part.share|floatformat:\'2u\' }}" height="8" rx="2"/></svg>'
+        '<span class="figure">{{ part.value|quantity:unit }}</span></li>'
+        "{% if not forloop.last %}\n{% endif %}{% endfor %}"
+    )
+    expected = loop.render(Context({"parts": parts, "unit": "£"}))
+    rendered = Template("{{ parts|group_parts:unit }}").render(
+        Context({"parts": parts, "unit": "£"})
+    )
+    assert rendered == expected
+    assert "Soil &amp; &lt;Seed&gt;" in rendered and 'width="12.35"' in rendered
