@@ -13,6 +13,7 @@ import time
 from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -22,6 +23,7 @@ from django.db.models.functions import RowNumber
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -205,11 +207,33 @@ def _cached_dashboard(network: Network) -> dict[str, Any]:
     return cached
 
 
+def _group_dashboard_links(network: Network, access: Access) -> list[tuple[str, str]]:
+    """(name, address) of every group dashboard this person may open: one reverse() for
+    all of them (a network has hundreds of groups), each group's slug put in its place."""
+    marker = "group-slug"
+    address = reverse(
+        "objectives:group_dashboard",
+        kwargs={"network_slug": network.slug, "group_slug": marker},
+    )
+    head, _, tail = address.rpartition(marker)
+    return [
+        (group.name, f"{head}{quote(group.slug)}{tail}")
+        for group in access.groups_with_visible_reports
+    ]
+
+
 @login_required
 def network_dashboard(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
     network, access = network_access(request, network_slug)
     today = network.today()
-    context = {"network": network, "access": access, "today": today, **_cached_dashboard(network)}
+    context = {
+        "network": network,
+        "access": access,
+        "today": today,
+        **_cached_dashboard(network),
+        # Outside the cached body: which groups are listed depends on who is looking.
+        "group_dashboards": _group_dashboard_links(network, access),
+    }
     return render(request, "objectives/dashboard_network.html", context)
 
 

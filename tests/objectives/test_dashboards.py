@@ -544,3 +544,13 @@ def test_a_member_who_only_took_part_recently_is_active(world, as_user):
     ActivityFactory(group=elsewhere, led_by=world.outsider, occurred_on=today)
     response = as_user(world.member).get(url("value", world))
     assert response.context["active_count"] == 2  # the gardener led, the member took part
+
+
+def test_the_dashboard_links_the_group_dashboards_this_person_may_open(world, as_user, measures):
+    other = PeerGroupFactory(network=world.network, name="Zinnia Circle")
+    organisers = as_user(world.organiser).get(url("dashboard", world)).content.decode()
+    assert f'<a href="{group_url(world)}">{world.group.name}</a>' in organisers
+    assert f'<a href="{group_url(world, other)}">Zinnia Circle</a>' in organisers
+    gardeners = as_user(world.gardener).get(url("dashboard", world)).content.decode()
+    assert f'href="{group_url(world)}"' in gardeners
+    assert group_url(world, other) not in gardeners
