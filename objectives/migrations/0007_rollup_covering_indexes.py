@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("groups", "0003_add_follow_up_interval"),
         ("networks", "0004_add_api_token"),
-        ("objectives", "0005_add_referral_months"),
+        ("objectives", "0006_add_member_totals"),
     ]
 
     operations = [
