@@ -4,10 +4,9 @@ They are networks.formatting's functions, so templates, mails and code format al
 """
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
-from django.template.defaultfilters import floatformat
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
@@ -60,6 +59,16 @@ GROUP_PART = (
 )
 
 
+HUNDREDTH = Decimal("0.01")
+
+
+def _two_places(share: float) -> str:
+    """floatformat:'2u' for a bar's percent (as floatformat rounds: the float's shortest
+    repr, half up), without floatformat's localisation machinery, a part of the cost of
+    every row."""
+    return str(Decimal(repr(share)).quantize(HUNDREDTH, ROUND_HALF_UP))
+
+
 @register.filter
 def group_parts(parts: list, unit: str = "") -> SafeString:
     """A measure card's by-group rows (objects with group, value and share, the bar's
@@ -69,7 +78,7 @@ def group_parts(parts: list, unit: str = "") -> SafeString:
         "\n",
         GROUP_PART,
         (
-            (part.group.name, floatformat(part.share, "2u"), formatting.quantity(part.value, unit))
+            (part.group.name, _two_places(part.share), formatting.quantity(part.value, unit))
             for part in parts
         ),
     )

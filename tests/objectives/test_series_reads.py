@@ -90,6 +90,9 @@ def test_a_monthly_series_reads_each_kind_of_source_once(
         figures.measure_values_by_group(measures, end=ENDS[-1])
 
 
+SHARES = [0.0, 1e-05, 0.005, 0.015, 2.675, 1.005, 99.995, 33.333333333333336, 66.66666666666667]
+
+
 def test_the_group_parts_filter_renders_what_the_template_loop_did():
     from types import SimpleNamespace
 
@@ -101,6 +104,7 @@ def test_the_group_parts_filter_renders_what_the_template_loop_did():
             ("Soil & <Seed>", Decimal("1234.5"), 100.0),
             ("Bees", Decimal("3"), 0.2430),
             ("Elm", Decimal("0"), 12.345),
+            *((f"G{i}", Decimal(i), share) for i, share in enumerate(SHARES)),
         ]
     ]
     loop = Template(
