@@ -7,8 +7,8 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from networks import formatting
 
@@ -73,12 +73,14 @@ def _two_places(share: float) -> str:
 def group_parts(parts: list, unit: str = "") -> SafeString:
     """A measure card's by-group rows (objects with group, value and share, the bar's
     percent): a network's measure has a part for each of hundreds of groups, and one
-    format call per row costs a fraction of a template loop's."""
-    return format_html_join(
-        "\n",
-        GROUP_PART,
-        (
-            (part.group.name, _two_places(part.share), formatting.quantity(part.value, unit))
-            for part in parts
-        ),
+    format of escaped text per row costs a fraction of a template loop's (or of
+    format_html's, which checks every argument for being safe already)."""
+    rows = (
+        GROUP_PART.format(
+            escape(part.group.name),
+            _two_places(part.share),
+            escape(formatting.quantity(part.value, unit)),
+        )
+        for part in parts
     )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every piece of text escaped above
