@@ -264,7 +264,9 @@ def _detail_context(
             can_appoint=access.can_appoint_gardener
         )
         context["invitations"] = group.invitations.select_related("invited_by")[:50]
-    if context["can_log"]:
+    if context["can_log"] and (forms.get("activity_form") or not context["activities"]):
+        # Otherwise the page opens with the form closed and fetches it when opened
+        # (activity_create answers htmx's GET with the form alone).
         context["activity_form"] = forms.get("activity_form") or _activity_form(
             request, network, group
         )
@@ -317,12 +319,46 @@ def _recent_activities(group: PeerGroup, access: Access) -> list[Activity]:
     return _mark_editable(_with_cards(group.activities.all())[:RECENT_ACTIVITIES], access)
 
 
+class _CardLinks:
+    """The links of a page's activity cards, reversed once per page: four {% url %} tags a
+    card were a tenth of the activity log's time. The id is the pattern's last number
+    (after the network's slug, which may hold digits too), so it is replaced from the
+    right."""
+
+    PLACEHOLDER = "/9999999999/"
+
+    def __init__(self, network: Network) -> None:
+        kwargs = {"network_slug": network.slug, "activity_id": int(self.PLACEHOLDER.strip("/"))}
+        self.patterns = {
+            name: reverse(f"groups:{name}", kwargs=kwargs).rpartition(self.PLACEHOLDER)
+            for name in ("activity", "activity_edit", "activity_delete")
+        }
+        # Group slugs are URL-safe, so a slug replaces the placeholder as is (_log_links).
+        self.group_pattern = reverse(
+            "groups:detail", kwargs={"network_slug": network.slug, "group_slug": "-slug-"}
+        )
+        self.group_urls: dict[str, str] = {}
+
+    def for_activity(self, activity: Activity) -> dict[str, str]:
+        middle = f"/{activity.pk}/"
+        links = {
+            name: f"{before}{middle}{after}" for name, (before, _, after) in self.patterns.items()
+        }
+        slug = activity.group.slug
+        if slug not in self.group_urls:
+            self.group_urls[slug] = self.group_pattern.replace("/-slug-/", f"/{slug}/")
+        links["group"] = self.group_urls[slug]
+        return links
+
+
 def _mark_editable(activities: Iterable[Activity], access: Access) -> list[Activity]:
     """The cards' rows with what a template cannot ask: `editable`
-    (access.can_edit_activity), and in two queries for all of them `participant_names` and
-    `contribution_list` (with measures). Read as plain values: prefetch_related builds a
-    manager and a queryset per row, most of a page's time for 25 cards."""
+    (access.can_edit_activity), `links` (_CardLinks), and in two queries for all of them
+    `participant_names` and `contribution_list` (with measures). Read as plain values:
+    prefetch_related builds a manager and a queryset per row, most of a page's time for 25
+    cards."""
     rows = list(activities)
+    links = _CardLinks(access.network) if rows else None
     ids = [a.pk for a in rows]
     names: dict[int, list[str]] = defaultdict(list)
     advanced: dict[int, list[Contribution]] = defaultdict(list)
@@ -342,6 +378,7 @@ def _mark_editable(activities: Iterable[Activity], access: Access) -> list[Activ
         activity.editable = access.can_edit_activity(activity)  # type: ignore[attr-defined]
         activity.participant_names = names[activity.pk]  # type: ignore[attr-defined]
         activity.contribution_list = advanced[activity.pk]  # type: ignore[attr-defined]
+        activity.links = links.for_activity(activity)  # type: ignore[attr-defined,union-attr]
     return rows
 
 
@@ -534,6 +571,10 @@ def activity_create(
     form.instance.network = network
     form.instance.led_by = request.user
     saved = request.method == "POST" and _save_activity(form, form.instance)
+    if request.htmx and request.method == "GET":
+        # The group page's "Log an activity", opened.
+        context = {"network": network, "group": group, "activity_form": form}
+        return render(request, "groups/detail.html#log_form", context)
     if request.htmx:
         context = _detail_context(request, network, access, group)
         if saved:

@@ -90,6 +90,30 @@ def test_logging_through_htmx_returns_the_activity_section_only(world, as_user):
     assert Activity.objects.filter(title="Breakfast meetup").exists()
 
 
+def test_a_group_with_activities_fetches_the_log_form_when_it_is_opened(world, as_user, measure):
+    ActivityFactory(group=world.group, led_by=world.member)
+    body = as_user(world.member).get(url("detail", world, group_slug="founders")).content.decode()
+    assert 'id="log-activity"' not in body and f'name="measure_{measure.pk}"' not in body
+    assert f'hx-get="{create_url(world)}" hx-trigger="toggle once"' in body
+    assert f'<a href="{create_url(world)}">' in body  # without JavaScript: the form's own page
+
+
+def test_opening_the_log_form_through_htmx_returns_the_form_only(world, as_user, measure):
+    ActivityFactory(group=world.group, led_by=world.member)
+    response = as_user(world.member).get(create_url(world), **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body and 'id="activity-section"' not in body
+    assert 'id="log-activity"' in body and f'hx-post="{create_url(world)}"' in body
+    assert f'name="measure_{measure.pk}"' in body
+
+
+def test_opening_the_log_form_through_htmx_is_refused_outside_the_group(world, as_user):
+    response = as_user(stranger_in_network(world)).get(create_url(world), **HTMX)
+    assert response.status_code == 403
+    assert 'id="log-activity"' not in response.content.decode()
+
+
 def test_the_log_page_works_without_javascript(world, as_user):
     response = as_user(world.member).get(create_url(world))
     assert response.status_code == 200
@@ -336,6 +360,22 @@ def test_the_activity_page_sends_anonymous_visitors_to_login(world, as_user, mem
 def test_an_activity_card_links_to_its_page(world, as_user, members_activity):
     body = as_user(world.member).get(url("detail", world, group_slug="founders")).content.decode()
     assert f'href="{url("activity", world, activity_id=members_activity.pk)}"' in body
+
+
+@pytest.mark.parametrize("page", ["detail", "activities"])
+def test_a_cards_links_are_those_reverse_gives(world, as_user, members_activity, page):
+    # The cards' links are reversed once a page, the id put in afterwards (hub.views._CardLinks).
+    world.network.slug = "riverside-2024"  # digits in the slug stay as they are
+    world.network.save()
+    kwargs = {"group_slug": "founders"} if page == "detail" else {}
+    body = as_user(world.member).get(url(page, world, **kwargs)).content.decode()
+    card = body[body.index(f'id="activity-{members_activity.pk}"') :]
+    card = card[: card.index("</article>")]
+    for name in ("activity", "activity_edit", "activity_delete"):
+        assert f'href="{url(name, world, activity_id=members_activity.pk)}"' in card or (
+            f'action="{url(name, world, activity_id=members_activity.pk)}"' in card
+        )
+    assert f'href="{url("detail", world, group_slug="founders")}"' in card
 
 
 # what the activity will count toward
