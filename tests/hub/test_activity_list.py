@@ -237,3 +237,14 @@ def test_the_logs_total_equals_the_activities_it_lists(world, as_user, params):
         world.network, activity_filters(world.network, QueryDict(urlencode(params)), [])
     ).count()
     assert response.context["page"].paginator.count == expected
+
+
+def test_the_log_menu_links_to_the_groups_the_person_may_log_in(world, as_user):
+    PeerGroupFactory(network=world.network, name="Makers <&> Co", slug="makers")
+    create = reverse(
+        "groups:activity_create", kwargs={"network_slug": "riverside", "group_slug": "makers"}
+    )
+    organisers = as_user(world.organiser).get(list_url(world)).content.decode()
+    assert f'<li><a href="{create}">in Makers &lt;&amp;&gt; Co</a></li>' in organisers
+    members = as_user(world.member).get(list_url(world)).content.decode()
+    assert create not in members and "in Founders Circle</a>" in members
