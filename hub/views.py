@@ -309,8 +309,23 @@ def _member_page(request: AuthenticatedRequest, group: PeerGroup) -> dict:
         paginator = Paginator(memberships, MEMBERS_SHOWN)
     else:
         paginator = _KnownCountPaginator(memberships, MEMBERS_SHOWN, count=totals["members"])
+    page = paginator.get_page(request.GET.get("members"))
+    # Each row's two forms, their URLs reversed once for the page (as _CardLinks).
+    role_url = reverse(
+        "groups:member_role",
+        kwargs={"network_slug": group.network.slug, "group_slug": group.slug, "membership_id": 1},
+    ).rpartition("/1/")
+    remove_url = reverse(
+        "groups:member_remove",
+        kwargs={"network_slug": group.network.slug, "group_slug": group.slug, "membership_id": 1},
+    ).rpartition("/1/")
+    page.object_list = list(page.object_list)
+    for membership in page.object_list:
+        middle = f"/{membership.pk}/"
+        membership.role_url = f"{role_url[0]}{middle}{role_url[2]}"  # type: ignore[attr-defined]
+        membership.remove_url = f"{remove_url[0]}{middle}{remove_url[2]}"  # type: ignore[attr-defined]
     return {
-        "members_page": paginator.get_page(request.GET.get("members")),
+        "members_page": page,
         "member_count": totals["members"],
         "has_gardener": totals["gardeners"] > 0,
         "member_q": typed,

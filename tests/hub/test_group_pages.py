@@ -539,3 +539,12 @@ def test_withdrawing_is_404_for_an_outsider(world, as_user):
         url("invitation_withdraw", world, group_slug="founders", invitation_id=invitation.pk)
     )
     assert response.status_code == 404
+
+
+def test_each_member_rows_forms_post_to_that_membership(world, as_user):
+    # The rows' URLs are reversed once a page, each membership's id put in afterwards.
+    body = as_user(world.organiser).get(url("detail", world, group_slug="founders")).content
+    for membership in world.group.memberships.all():
+        ids = {"group_slug": "founders", "membership_id": membership.pk}
+        assert f'action="{url("member_role", world, **ids)}"'.encode() in body
+        assert f'action="{url("member_remove", world, **ids)}"'.encode() in body
