@@ -234,3 +234,36 @@ def test_group_page_error_state_is_accessible(new_page, busy_network, axe_source
     screenshot(page, "group-log-error-desktop")
     assert serious_axe_violations(page, axe_source) == []
     assert Objective.objects.count() == 1
+
+
+def test_a_busy_groups_log_form_opens_and_logs_in_place(new_page, busy_network):
+    network, organiser, gardener, member = busy_network
+    page = new_page()
+    sign_in(page, gardener.email)
+    page.goto("/n/riverside/groups/green-builders/")
+    page.evaluate("() => { window.__sameDocument = 'kept'; }")
+    expect(page.locator("#log-activity")).to_have_count(0)  # fetched when opened
+    page.locator("details.log-card summary").click()
+    form = page.locator("#log-activity")
+    form.get_by_label(label("Kind")).select_option(label="Expert session")
+    form.get_by_label(label("Title")).fill("Tender clinic")
+    form.get_by_label(label("People reached")).fill("7")
+    form.get_by_role("button", name="Log activity").click()
+    expect(page.get_by_role("status").first).to_contain_text("Logged “Tender clinic”")
+    expect(page.locator("article.activity").first).to_contain_text("Tender clinic")
+    assert page.evaluate("() => window.__sameDocument") == "kept"
+    assert Activity.objects.filter(title="Tender clinic", group__slug="green-builders").exists()
+
+
+def test_filtering_the_activity_log_twice_keeps_one_results_section(new_page, busy_network):
+    network, organiser, gardener, member = busy_network
+    page = new_page()
+    sign_in(page, member.email)
+    page.goto("/n/riverside/groups/activities/")
+    group = page.locator("#id_group")
+    group.select_option(label="Green Builders")
+    expect(page).to_have_url(re.compile(r"group=green-builders"))
+    group.select_option(label="Charity Finance Circle")
+    expect(page).to_have_url(re.compile(r"group=charity-finance"))
+    expect(page.locator("#results article.activity").first).to_contain_text("Charity Finance")
+    expect(page.locator("#results")).to_have_count(1)
