@@ -254,7 +254,10 @@ def _detail_context(
         "can_see_referrals": access.can_see_group_referrals(group),
         "can_log": access.can_log_activity(group),
         "activities": _recent_activities(group, access),
-        "reports": group.reports.order_by("-period_start")[:12]
+        # The list shows each report's period and date, not its snapshot (kilobytes each).
+        "reports": group.reports.order_by("-period_start").only(
+            "network_id", "group_id", "period_start", "period_end", "created_at"
+        )[:12]
         if access.can_see_group_reports(group)
         else None,
     }
@@ -265,7 +268,7 @@ def _detail_context(
         context["invite_form"] = forms.get("invite_form") or GroupInvitationForm(
             can_appoint=access.can_appoint_gardener
         )
-        context["invitations"] = group.invitations.select_related("invited_by")[:50]
+        context["invitations"] = group.invitations.all()[:50]  # who invited is not shown
     if context["can_log"] and (forms.get("activity_form") or not context["activities"]):
         # Otherwise the page opens with the form closed and fetches it when opened
         # (activity_create answers htmx's GET with the form alone).
