@@ -7,7 +7,7 @@ objectives imports from groups, never the other way round.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.text import slugify
 
 from groups.models import Activity, GroupMembership, PeerGroup
@@ -97,9 +97,30 @@ def activity_save(*, activity: Activity, participants: list[User] | QuerySet) ->
     if participant_ids - members:
         raise ValidationError({"participants": "Participants must be members of the group."})
     activity.full_clean(exclude=["participants"])
+    _lock_rollup_rows(activity, participant_ids)
     activity.save()
     activity.participants.set(participant_ids)
     return activity
+
+
+def _lock_rollup_rows(activity: Activity, participant_ids: set[int]) -> None:
+    """Take, up front and in one order (groups, then people, each by id), the row locks the
+    rollups' signals take one after another as the activity and then its participants are
+    saved: two people logging activities with each other in two groups at once would
+    otherwise each hold their own row and wait for the other's (a deadlock)."""
+    before = Activity.objects.filter(pk=activity.pk)  # nothing for a new activity
+    groups = Q(pk=activity.group_id) | Q(pk__in=before.values("group_id"))
+    people = (
+        Q(pk__in={activity.led_by_id, *participant_ids})
+        | Q(pk__in=before.values("led_by_id"))
+        | Q(
+            pk__in=Activity.participants.through.objects.filter(activity=activity.pk).values(
+                "user_id"
+            )
+        )
+    )
+    for model, rows in ((PeerGroup, groups), (User, people)):
+        list(model.objects.select_for_update(no_key=True).filter(rows).order_by("pk").values("pk"))
 
 
 def activity_delete(*, activity: Activity) -> None:

@@ -189,7 +189,7 @@ def group_list(request: AuthenticatedRequest, network_slug: str) -> HttpResponse
         "page": page,
         "groups": page.object_list,
     }
-    if request.htmx and not request.htmx.boosted:
+    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         return render(request, "groups/list.html#results", context)
     return render(request, "groups/list.html", context)
 
@@ -578,7 +578,7 @@ def activity_list(request: AuthenticatedRequest, network_slug: str) -> HttpRespo
         "query": query.urlencode(),
         "log_menu": _log_menu(network, [g for g in groups if access.can_log_activity(g)]),
     }
-    if request.htmx and not request.htmx.boosted:
+    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         return render(request, "groups/activities.html#results", context)
     return render(request, "groups/activities.html", context)
 
@@ -630,7 +630,7 @@ def activity_detail(
     activity = _with_cards(Activity.objects.filter(pk=activity.pk)).get()
     _mark_editable([activity], access)
     context = {"network": network, "access": access, "activity": activity}
-    if request.htmx and not request.htmx.boosted:
+    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         return render(request, "groups/_activity.html", context)
     return render(request, "groups/activity.html", context)
 
@@ -752,7 +752,8 @@ def members(request: AuthenticatedRequest, network_slug: str) -> HttpResponse:
         "query": query,
         "page": page,
     }
-    template = "members/members.html#results" if request.htmx else "members/members.html"
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "members/members.html#results" if partial else "members/members.html"
     return render(request, template, context)
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
@@ -304,6 +305,11 @@ def user_deleting(user_id: int, *, done: bool = False) -> None:
         ids.discard(user_id)
     else:
         ids.add(user_id)
+
+
+def forget_deleting(**kwargs: Any) -> None:
+    """Drop every guard of this thread (at the start of each request and task)."""
+    _deleting.__dict__.clear()
 
 
 def deleting_users() -> set[int]:

@@ -13,6 +13,8 @@ import datetime as dt
 from functools import lru_cache
 from typing import Any
 
+from celery.signals import task_prerun
+from django.core.signals import request_started
 from django.db import transaction
 from django.db.models.signals import (
     m2m_changed,
@@ -291,3 +293,7 @@ def connect_people() -> None:
     post_save.connect(user_saved, sender=User, dispatch_uid=f"{uid}user-save")
     pre_delete.connect(user_deleting, sender=User, dispatch_uid=f"{uid}user-pre")
     post_delete.connect(user_deleted, sender=User, dispatch_uid=f"{uid}user-del")
+    # A delete that failed after its pre_delete never sent post_delete: its guard must not
+    # outlive the request or task, or that network's (or person's) totals would stop.
+    request_started.connect(rollup.forget_deleting, dispatch_uid=f"{uid}request")
+    task_prerun.connect(rollup.forget_deleting, dispatch_uid=f"{uid}task")

@@ -548,3 +548,11 @@ def test_each_member_rows_forms_post_to_that_membership(world, as_user):
         ids = {"group_slug": "founders", "membership_id": membership.pk}
         assert f'action="{url("member_role", world, **ids)}"'.encode() in body
         assert f'action="{url("member_remove", world, **ids)}"'.encode() in body
+
+
+def test_group_list_answers_an_htmx_history_restore_with_the_whole_page(world, as_user):
+    # htmx asks with HX-Request when Back misses its cache: a fragment would replace the page.
+    response = as_user(world.member).get(
+        url("list", world), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in response.content.decode()

@@ -177,3 +177,15 @@ def test_deleting_a_person_who_took_part_leaves_no_totals(world):
 def test_member_activity_counts_a_persons_own_rows(world, history):
     totals = figures.member_activity(world.network, world.gardener.pk)[None]
     assert (totals.led, totals.joined) == (1, 1)
+
+
+def test_a_delete_guard_left_by_a_failed_delete_ends_with_the_request():
+    from django.core.signals import request_started
+
+    from objectives import rollup
+
+    rollup.network_deleting(123)  # a delete that failed after pre_delete never sends post
+    rollup.user_deleting(456)
+    request_started.send(sender=None)
+    assert 456 not in rollup.deleting_users()
+    assert 123 not in rollup._deleting.__dict__.get("ids", set())
