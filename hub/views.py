@@ -5,7 +5,7 @@ their models and services directly.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 
 from django.contrib import messages
@@ -313,20 +313,14 @@ def _member_page(request: AuthenticatedRequest, group: PeerGroup) -> dict:
     else:
         paginator = _KnownCountPaginator(memberships, MEMBERS_SHOWN, count=totals["members"])
     page = paginator.get_page(request.GET.get("members"))
-    # Each row's two forms, their URLs reversed once for the page (as _CardLinks).
-    role_url = reverse(
-        "groups:member_role",
-        kwargs={"network_slug": group.network.slug, "group_slug": group.slug, "membership_id": 1},
-    ).rpartition("/1/")
-    remove_url = reverse(
-        "groups:member_remove",
-        kwargs={"network_slug": group.network.slug, "group_slug": group.slug, "membership_id": 1},
-    ).rpartition("/1/")
+    # Each row's two forms, their URLs reversed once for the page (_id_urls).
+    group_kwargs = {"network_slug": group.network.slug, "group_slug": group.slug}
+    role_url = _id_urls("groups:member_role", group_kwargs, "membership_id")
+    remove_url = _id_urls("groups:member_remove", group_kwargs, "membership_id")
     page.object_list = list(page.object_list)
     for membership in page.object_list:
-        middle = f"/{membership.pk}/"
-        membership.role_url = f"{role_url[0]}{middle}{role_url[2]}"  # type: ignore[attr-defined]
-        membership.remove_url = f"{remove_url[0]}{middle}{remove_url[2]}"  # type: ignore[attr-defined]
+        membership.role_url = role_url(membership.pk)  # type: ignore[attr-defined]
+        membership.remove_url = remove_url(membership.pk)  # type: ignore[attr-defined]
     return {
         "members_page": page,
         "member_count": totals["members"],
@@ -339,18 +333,26 @@ def _recent_activities(group: PeerGroup, access: Access) -> list[Activity]:
     return _mark_editable(_with_cards(group.activities.all())[:RECENT_ACTIVITIES], access)
 
 
-class _CardLinks:
-    """The links of a page's activity cards, reversed once per page: four {% url %} tags a
-    card were a tenth of the activity log's time. The id is the pattern's last number
-    (after the network's slug, which may hold digits too), so it is replaced from the
-    right."""
+ID_PLACEHOLDER = 9999999999
 
-    PLACEHOLDER = "/9999999999/"
+
+def _id_urls(name: str, kwargs: dict[str, str], id_name: str) -> Callable[[int], str]:
+    """id -> the URL `name` gives with `kwargs` and that id, reversed once: a {% url %} a
+    row was a tenth of a page's time. The id is the pattern's last number (after the
+    network's slug, which may hold digits too), so it is replaced from the right."""
+    before, _, after = reverse(name, kwargs={**kwargs, id_name: ID_PLACEHOLDER}).rpartition(
+        f"/{ID_PLACEHOLDER}/"
+    )
+    return lambda pk: f"{before}/{pk}/{after}"
+
+
+class _CardLinks:
+    """The links of a page's activity cards, each reversed once per page (_id_urls)."""
 
     def __init__(self, network: Network) -> None:
-        kwargs = {"network_slug": network.slug, "activity_id": int(self.PLACEHOLDER.strip("/"))}
-        self.patterns = {
-            name: reverse(f"groups:{name}", kwargs=kwargs).rpartition(self.PLACEHOLDER)
+        kwargs = {"network_slug": network.slug}
+        self.urls = {
+            name: _id_urls(f"groups:{name}", kwargs, "activity_id")
             for name in ("activity", "activity_edit", "activity_delete")
         }
         # Group slugs are URL-safe, so a slug replaces the placeholder as is (_log_menu).
@@ -360,10 +362,7 @@ class _CardLinks:
         self.group_urls: dict[str, str] = {}
 
     def for_activity(self, activity: Activity) -> dict[str, str]:
-        middle = f"/{activity.pk}/"
-        links = {
-            name: f"{before}{middle}{after}" for name, (before, _, after) in self.patterns.items()
-        }
+        links = {name: url(activity.pk) for name, url in self.urls.items()}
         slug = activity.group.slug
         if slug not in self.group_urls:
             self.group_urls[slug] = self.group_pattern.replace("/-slug-/", f"/{slug}/")

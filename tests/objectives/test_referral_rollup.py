@@ -21,6 +21,7 @@ from tests.factories import (
     PeerGroupFactory,
     ReferralFactory,
 )
+from tests.objectives.figure_sweep import every_figure
 from tests.referrals.conftest import cng, make_referral  # noqa: F401  (the CNG personas)
 
 Source = Measure.Source
@@ -165,41 +166,13 @@ def referral_history(world):
     return measures, groups
 
 
-def _every_figure(world, measures, groups) -> list:
-    out: list = []
-    bounds = [None, dt.date(2025, 1, 1), dt.date(2025, 3, 14), dt.date(2025, 12, 1)]
-    ends = [dt.date(2025, 6, 1), dt.date(2025, 9, 20), dt.date(2026, 7, 1), dt.date(2026, 7, 9)]
-    for end in ends:
-        for start in bounds:
-            if start is not None and start >= end:
-                continue
-            out.append(figures.measure_values(measures, start=start, end=end))
-            out.append(figures.measure_values_by_group(measures, start=start, end=end))
-            out.append(
-                figures.activity_counts_by_month(
-                    world.network, start=start or dt.date(2024, 12, 1), end=end
-                )
-            )
-        for period in ("month", "week"):
-            out.append(
-                figures.measure_series(measures, start=dt.date(2025, 2, 3), end=end, period=period)
-            )
-            for g in groups:
-                out.append(
-                    figures.group_parts_by_period(
-                        measures, group_id=g.pk, start=dt.date(2025, 1, 20), end=end, period=period
-                    )
-                )
-    return out
-
-
 def test_the_engine_gives_the_same_referral_figures_from_rollups_as_from_rows(
     world, referral_history, monkeypatch
 ):
     measures, groups = referral_history
-    from_rollups = _every_figure(world, measures, groups)
+    from_rollups = every_figure(measures, groups, world.network)
     monkeypatch.setattr(figures, "ROLLUP", False)
-    from_rows = _every_figure(world, measures, groups)
+    from_rows = every_figure(measures, groups, world.network)
     assert from_rollups == from_rows
     assert any(v for figure in from_rows for v in (figure.values() if figure else []))
 

@@ -20,6 +20,7 @@ from tests.factories import (
     ObjectiveFactory,
     PeerGroupFactory,
 )
+from tests.objectives.figure_sweep import every_figure
 
 Source = Measure.Source
 KINDS = ["course_taught", "meeting_hosted", "blog_written"]
@@ -160,35 +161,11 @@ def random_history(world):
     return measures, groups
 
 
-def _every_figure(measures, groups) -> list:
-    """Every reader the pages use, over ranges that start and end mid-month and on the 1st."""
-    out: list = []
-    bounds = [None, dt.date(2025, 1, 1), dt.date(2025, 3, 14), dt.date(2025, 12, 1)]
-    ends = [dt.date(2025, 6, 1), dt.date(2025, 9, 20), dt.date(2026, 7, 1), dt.date(2026, 7, 9)]
-    for end in ends:
-        for start in bounds:
-            if start is not None and start >= end:
-                continue
-            out.append(figures.measure_values(measures, start=start, end=end))
-            out.append(figures.measure_values_by_group(measures, start=start, end=end))
-        for period in ("month", "week"):
-            out.append(
-                figures.measure_series(measures, start=dt.date(2025, 2, 3), end=end, period=period)
-            )
-            for g in groups:
-                out.append(
-                    figures.group_parts_by_period(
-                        measures, group_id=g.pk, start=dt.date(2025, 1, 20), end=end, period=period
-                    )
-                )
-    return out
-
-
 def test_the_engine_gives_the_same_figures_from_rollups_as_from_rows(random_history, monkeypatch):
     measures, groups = random_history
-    from_rollups = _every_figure(measures, groups)
+    from_rollups = every_figure(measures, groups)
     monkeypatch.setattr(figures, "ROLLUP", False)
-    from_rows = _every_figure(measures, groups)
+    from_rows = every_figure(measures, groups)
     assert from_rollups == from_rows
     assert any(v for figure in from_rows for v in (figure.values() if figure else []))
 
@@ -196,9 +173,9 @@ def test_the_engine_gives_the_same_figures_from_rollups_as_from_rows(random_hist
 def test_a_measure_of_some_kinds_alone_reads_only_those_kinds_the_same(random_history, monkeypatch):
     measures, groups = random_history
     some_kinds = [m for m in measures if m.activity_kinds]
-    from_rollups = _every_figure(some_kinds, groups)
+    from_rollups = every_figure(some_kinds, groups)
     monkeypatch.setattr(figures, "ROLLUP", False)
-    assert from_rollups == _every_figure(some_kinds, groups)
+    assert from_rollups == every_figure(some_kinds, groups)
 
 
 def test_random_writes_keep_the_rollups_equal_to_the_rows(random_history):
