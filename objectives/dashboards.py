@@ -13,7 +13,6 @@ import time
 from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -23,13 +22,13 @@ from django.db.models.functions import RowNumber
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from groups.models import Activity, GroupMembership, PeerGroup
 from networks.http import AuthenticatedRequest
+from networks.links import url_for_each
 from networks.models import Invitation, Network, User
 from networks.policy import Access, network_access
 from objectives import figures
@@ -208,18 +207,10 @@ def _cached_dashboard(network: Network) -> dict[str, Any]:
 
 
 def _group_dashboard_links(network: Network, access: Access) -> list[tuple[str, str]]:
-    """(name, address) of every group dashboard this person may open: one reverse() for
-    all of them (a network has hundreds of groups), each group's slug put in its place."""
-    marker = "group-slug"
-    address = reverse(
-        "objectives:group_dashboard",
-        kwargs={"network_slug": network.slug, "group_slug": marker},
-    )
-    head, _, tail = address.rpartition(marker)
-    return [
-        (group.name, f"{head}{quote(group.slug)}{tail}")
-        for group in access.groups_with_visible_reports
-    ]
+    """(name, address) of every group dashboard this person may open (a network has
+    hundreds of groups: networks.links)."""
+    address = url_for_each("objectives:group_dashboard", "group_slug", network_slug=network.slug)
+    return [(group.name, address(group.slug)) for group in access.groups_with_visible_reports]
 
 
 @login_required
