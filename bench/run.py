@@ -24,7 +24,8 @@ tables (so results do not depend on table state; the output says so), then measu
 - page_<name>_cold_vs_bare and page_<name>_warm_vs_bare: each page through the Django test
   client, with Django's cache cleared before every request (cold) and not (warm), ÷ a bare
   login-protected view that checks the network's access policy and runs one indexed query
-  (bench/urls.py) (goal <= 5, aim 3).
+  (bench/urls.py) (goal <= 5, aim 3). Each page's ratio takes the bare view's median
+  measured right before and after that page, so load changing during the run moves both.
 - api_activities_page_vs_bare_view: one page of 100 activities through the API (token auth,
   cursor pagination, participants and contributions) ÷ the same bare view (goal <= 3).
 - report_peak_rss_mb: peak RSS (VmHWM) of a fresh process running the report job, Django
@@ -605,7 +606,7 @@ def time_requests(client, url: str, repeat: int, before=None) -> float:
     return statistics.median(timings)
 
 
-def api_activities_page_vs_bare_view(network, user, bare_time: float, repeat: int) -> None:
+def api_activities_page_vs_bare_view(network, user, bare: str, session, repeat: int) -> None:
     """One page of 100 activities through the API, as a script with a token would read it."""
     from django.test import Client
 
@@ -615,8 +616,13 @@ def api_activities_page_vs_bare_view(network, user, bare_time: float, repeat: in
     client = Client(HTTP_AUTHORIZATION=f"Bearer {text}")
     url = f"/api/v1/networks/{network.slug}/activities/?page_size=100"
     client.get(url, secure=True)
+    before = time_requests(session, bare, 10)
     api_time = time_requests(client, url, repeat)
-    print(f"api_activities_page_ms: {api_time * 1000:.1f}")
+    bare_time = statistics.median([before, time_requests(session, bare, 10)])
+    print(
+        f"api_activities_page_ms: {api_time * 1000:.1f}  (bare view beside it: "
+        f"{bare_time * 1000:.1f})"
+    )
     print(f"api_activities_page_vs_bare_view: {api_time / bare_time:.2f}")
 
 
@@ -662,16 +668,20 @@ def measure_pages(network, recent, names: list[str] | None, *, repeat: int, expl
     for name, page in pages(network, organiser):
         if names and name not in names:
             continue
-        cold = time_requests(client, page, 3, before=cache.clear)
+        # The bare view is measured again next to each page, so that a change in the
+        # machine's load during the run moves both sides of a ratio alike.
+        here = time_requests(client, bare, 10)
+        cold = time_requests(client, page, 5, before=cache.clear)
         client.get(page, secure=True)
         warm = time_requests(client, page, repeat)
-        print(f"page_{name}_cold_ms: {cold * 1000:.1f}")
-        print(f"page_{name}_cold_vs_bare: {cold / bare_time:.2f}")
-        print(f"page_{name}_warm_vs_bare: {warm / bare_time:.2f}")
+        here = statistics.median([here, time_requests(client, bare, 10)])
+        print(f"page_{name}_cold_ms: {cold * 1000:.1f}  (bare view beside it: {here * 1000:.1f})")
+        print(f"page_{name}_cold_vs_bare: {cold / here:.2f}")
+        print(f"page_{name}_warm_vs_bare: {warm / here:.2f}")
         if explain:
             explain_page(client, page)
     if not names or "api" in names:
-        api_activities_page_vs_bare_view(network, organiser, bare_time, repeat)
+        api_activities_page_vs_bare_view(network, organiser, bare, client, repeat)
 
 
 # ---------------------------------------------------------------- main
