@@ -279,7 +279,16 @@ class ReportDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["report", "user"], name="objectives_delivery_once"),
         ]
-        indexes = [models.Index(fields=["user", "state"], name="objectives_delivery_state_idx")]
+        indexes = [
+            models.Index(fields=["user", "state"], name="objectives_delivery_state_idx"),
+            # The reports page lists a network's failed mails: a few rows among every
+            # delivery ever made (35,000 a period at 20,000 members), found without a scan.
+            models.Index(
+                fields=["report"],
+                condition=models.Q(state="failed"),
+                name="objectives_delivery_failed_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.report} → {self.user} ({self.state})"

@@ -534,7 +534,9 @@ def report_list(request: AuthenticatedRequest, network_slug: str) -> HttpRespons
     unread = set(
         ReportDelivery.objects.filter(
             user=request.user, report__in=[r.pk for r in page], read_at__isnull=True
-        ).values_list("report_id", flat=True)
+        )
+        .order_by()
+        .values_list("report_id", flat=True)
     )
     context = {
         "network": network,
@@ -589,6 +591,7 @@ def _failed_mails(network: Network) -> list[ReportDelivery]:
     return list(
         ReportDelivery.objects.filter(report__network=network, state=ReportDelivery.State.FAILED)
         .select_related("report__group", "user")
+        .defer("report__data")
         .order_by("-report__period_start", "user__name")[:FAILED_MAILS_SHOWN]
     )
 
