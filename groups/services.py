@@ -104,10 +104,11 @@ def activity_save(*, activity: Activity, participants: list[User] | QuerySet) ->
 
 
 def _lock_rollup_rows(activity: Activity, participant_ids: set[int]) -> None:
-    """Take, up front and in one order (groups, then people, each by id), the row locks the
-    rollups' signals take one after another as the activity and then its participants are
-    saved: two people logging activities with each other in two groups at once would
-    otherwise each hold their own row and wait for the other's (a deadlock)."""
+    """Take, up front and in one order (networks, then groups, then people, each by id), the
+    row locks the rollups' signals take one after another as the activity and then its
+    participants are saved: two people logging activities with each other in two groups at
+    once would otherwise each hold their own row and wait for the other's (a deadlock). The
+    network's row is the network rollups' lock (objectives.rollup), taken before any group's."""
     before = Activity.objects.filter(pk=activity.pk)  # nothing for a new activity
     groups = Q(pk=activity.group_id) | Q(pk__in=before.values("group_id"))
     people = (
@@ -119,7 +120,8 @@ def _lock_rollup_rows(activity: Activity, participant_ids: set[int]) -> None:
             )
         )
     )
-    for model, rows in ((PeerGroup, groups), (User, people)):
+    networks = Q(pk__in=PeerGroup.objects.filter(groups).values("network_id"))
+    for model, rows in ((Network, networks), (PeerGroup, groups), (User, people)):
         list(model.objects.select_for_update(no_key=True).filter(rows).order_by("pk").values("pk"))
 
 

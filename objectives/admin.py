@@ -10,6 +10,9 @@ from objectives.models import (
     ContributionMonth,
     Measure,
     MemberTotal,
+    NetworkActivityMonth,
+    NetworkContributionMonth,
+    NetworkReferralMonth,
     Objective,
     ProgressReport,
     ReferralMonth,
@@ -117,6 +120,22 @@ class ContributionMonthAdmin(RollupAdmin):
 @admin.register(ReferralMonth)
 class ReferralMonthAdmin(RollupAdmin):
     list_display = ["group", "month", "made", "served", "closed_value"]
+
+
+@admin.register(NetworkActivityMonth)
+class NetworkActivityMonthAdmin(RollupAdmin):
+    list_display = ["network", "month", "kind", "count"]
+
+
+@admin.register(NetworkContributionMonth)
+class NetworkContributionMonthAdmin(RollupAdmin):
+    list_display = ["measure", "network", "month", "amount"]
+    list_select_related = ["network", "measure"]
+
+
+@admin.register(NetworkReferralMonth)
+class NetworkReferralMonthAdmin(RollupAdmin):
+    list_display = ["network", "month", "made", "served", "closed_value"]
 
 
 @admin.register(MemberTotal)

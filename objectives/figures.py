@@ -71,6 +71,9 @@ from objectives.models import (
     ContributionMonth,
     Measure,
     MemberTotal,
+    NetworkActivityMonth,
+    NetworkContributionMonth,
+    NetworkReferralMonth,
     Objective,
     ReferralMonth,
 )
@@ -478,6 +481,15 @@ def _summed(
     return {k: v for k, v in found.items() if v}
 
 
+def _rollup(by_group: Any, by_network: Any, by: By, group_id: int | None) -> QuerySet:
+    """The monthly rollup a read sums: the network's months when it is network-wide (no
+    group breakdown, no group), one row per month instead of one per group and month;
+    else the groups' months. Both have the columns the readers use but the group."""
+    if by == "group" or group_id is not None:
+        return by_group.objects.all()
+    return by_network.objects.all()
+
+
 def _activity_counts(
     measures: list[Measure], start: dt.date | None, end: dt.date, by: By, group_id: int | None
 ) -> dict[tuple[int, Any], Decimal]:
@@ -506,12 +518,13 @@ def _activity_counts_rolled(
     group_id: int | None,
     qs: QuerySet[Activity],
 ) -> dict[tuple[int, Any], Decimal]:
-    """Whole months from ActivityMonth, the days around them from the rows: one UNION."""
+    """Whole months from the activity months (`_rollup`), the days around them from the
+    rows: one UNION."""
     stop = end.replace(day=1)
     firsts = {m.pk: _first_whole_month(_low(m, start)) for m in measures}
     low = min(_low(m, start) for m in measures)
     rows = qs.filter(_outside("occurred_on", low, max(firsts.values()), stop, end))
-    months = ActivityMonth.objects.filter(
+    months = _rollup(ActivityMonth, NetworkActivityMonth, by, group_id).filter(
         network_id__in={m.objective.network_id for m in measures},
         month__gte=min(firsts.values()),
         month__lt=stop,
@@ -598,7 +611,7 @@ def _activity_sums_rolled(
     else:
         around = _outside("occurred_on", start or first, first, stop, end)
     rows = Activity.objects.filter(around, network_id__in=networks)
-    months = ContributionMonth.objects.filter(
+    months = _rollup(ContributionMonth, NetworkContributionMonth, by, group_id).filter(
         measure_id__in=ids, network_id__in=networks, month__lt=stop
     )
     if first is not None:
@@ -718,7 +731,7 @@ def _referrals(
             row_key = _trunc(by, day_field)
         parts.append(rows.order_by().values(key=row_key).annotate(**row_figures))
     if rolled:
-        months = ReferralMonth.objects.filter(
+        months = _rollup(ReferralMonth, NetworkReferralMonth, by, group_id).filter(
             network_id__in=networks, month__gte=min(firsts.values()), month__lt=stop
         )
         if group_id is not None:
@@ -812,7 +825,7 @@ def activity_counts_by_month(
 ) -> dict[tuple[dt.date, str], int]:
     """(first day of the month, kind) -> how many activities of that kind the network's
     groups logged that month, over start <= day < end; pairs with none are left out.
-    Whole months from ActivityMonth, the days around them from the rows: one query."""
+    Whole months from NetworkActivityMonth, the days around them from the rows: one query."""
     rows = Activity.objects.for_network(network).order_by()
     if not ROLLUP:
         grouped = (
@@ -822,7 +835,9 @@ def activity_counts_by_month(
         )
     else:
         first, stop = _first_whole_month(start), end.replace(day=1)
-        months = ActivityMonth.objects.filter(network=network, month__gte=first, month__lt=stop)
+        months = NetworkActivityMonth.objects.filter(
+            network=network, month__gte=first, month__lt=stop
+        )
         grouped = (
             rows.filter(_outside("occurred_on", start, first, stop, end))
             .values("kind", key=TruncMonth("occurred_on"))

@@ -392,6 +392,70 @@ class ReferralMonth(models.Model):
         return f"{self.group_id} {self.month:%Y-%m}: {self.made} made, {self.served} served"
 
 
+# The same three rollups summed over a network's groups: what a network-wide read (a
+# network's total or month series, no group breakdown) sums instead of one row per group.
+# Kept equal to the group rows by objectives.rollup, which recomputes a network's touched
+# months from them in the same transaction, under the network's row lock.
+
+
+class NetworkActivityMonth(models.Model):
+    """How many activities of one kind a network's groups logged in one month."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The month's first day.")
+    kind = models.CharField(max_length=30)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "month", "kind"], name="objectives_netactmonth_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network_id} {self.month:%Y-%m} {self.kind}: {self.count}"
+
+
+class NetworkContributionMonth(models.Model):
+    """How much a network's activities of one month contributed to one measure."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The month's first day.")
+    amount = models.DecimalField(max_digits=20, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "measure", "month"], name="objectives_netcontmonth_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} {self.month:%Y-%m}: {self.amount}"
+
+
+class NetworkReferralMonth(models.Model):
+    """A network's referrals in one month, each figure in the month of its own day."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The month's first day.")
+    made = models.PositiveIntegerField()
+    served = models.PositiveIntegerField()
+    closed_value = models.DecimalField(max_digits=20, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "month"], name="objectives_netrefmonth_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network_id} {self.month:%Y-%m}: {self.made} made, {self.served} served"
+
+
 # ---------------------------------------------------------------- member rollups
 #
 # One row per person and network, for the network value page: whether the person is a

@@ -6,6 +6,12 @@ adding deltas: a cell is a few hundred rows at most, and recomputing cannot drif
 changed (day, group, kind, amount) or in which order. Writers of one group take turns on
 the group's row (FOR NO KEY UPDATE, which the activities' own foreign-key locks do not
 block), so a recompute never misses a concurrent writer's committed rows.
+
+The network rollups (NetworkActivityMonth, NetworkContributionMonth, NetworkReferralMonth)
+are the group rows of a (network, month) summed, recomputed from them right after the group
+cells, in the same transaction. Writers of one network take turns on the network's row (FOR
+NO KEY UPDATE), taken before any group row: the lock order is network, groups, then people,
+each by id (groups.services._lock_rollup_rows takes them up front in that order).
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from objectives.models import (
     Contribution,
     ContributionMonth,
     MemberTotal,
+    NetworkActivityMonth,
+    NetworkContributionMonth,
+    NetworkReferralMonth,
     ReferralMonth,
 )
 from referrals.models import Referral
@@ -98,10 +107,18 @@ def _contributions_by_month(qs: QuerySet[Contribution]) -> Iterable[dict]:
 def refresh_cells(
     cells: Iterable[Cell], *, activities: bool = True, contributions: bool = True
 ) -> None:
-    """Recompute the rollups of these (group, month) cells from the raw rows."""
-    for group_id, month in sorted(set(cells)):
-        if not _lock_group(group_id):
+    """Recompute the rollups of these (group, month) cells from the raw rows, then their
+    networks' months from the group rows."""
+    cells = sorted(set(cells))
+    if not cells:
+        return
+    _lock_networks({g for g, _ in cells})
+    touched: set[tuple[int, dt.date]] = set()
+    for group_id, month in cells:
+        network_id = _lock_group(group_id)
+        if network_id is None:
             continue  # the group is being deleted: its rollups go with it
+        touched.add((network_id, month))
         days = {"occurred_on__gte": month, "occurred_on__lt": next_month(month)}
         if activities:
             ActivityMonth.objects.filter(group_id=group_id, month=month).delete()
@@ -122,6 +139,77 @@ def refresh_cells(
                     )
                 )
             )
+    for network_id, months in _by_network(touched).items():
+        if activities:
+            _sum_network(NetworkActivityMonth, network_id, months)
+        if contributions:
+            _sum_network(NetworkContributionMonth, network_id, months)
+
+
+# ---------------------------------------------------------------- network rollups
+
+# Each network rollup: the group rollup it sums, its key columns besides (network, month),
+# and the summed columns.
+NETWORK_ROLLUPS: dict[Any, tuple[Any, list[str], list[str]]] = {
+    NetworkActivityMonth: (ActivityMonth, ["kind"], ["count"]),
+    NetworkContributionMonth: (ContributionMonth, ["measure_id"], ["amount"]),
+    NetworkReferralMonth: (ReferralMonth, [], ["made", "served", "closed_value"]),
+}
+
+
+def _lock_networks(group_ids: set[int]) -> None:
+    """Lock the networks of these groups (by id), before any group row: see the module."""
+    list(
+        Network.objects.select_for_update(no_key=True)
+        .filter(pk__in=PeerGroup.objects.filter(pk__in=group_ids).values("network_id"))
+        .order_by("pk")
+        .values("pk")
+    )
+
+
+def _by_network(touched: Iterable[tuple[int, dt.date]]) -> dict[int, set[dt.date]]:
+    out: dict[int, set[dt.date]] = defaultdict(set)
+    for network_id, month in touched:
+        out[network_id].add(month)
+    return out
+
+
+def _network_rows(model: Any, months: QuerySet) -> list:
+    """The network rollup rows summed from these group rollup rows."""
+    _, keys, summed = NETWORK_ROLLUPS[model]
+    rows = (
+        months.order_by()
+        .values("network_id", "month", *keys)
+        .annotate(**{f"{c}_sum": Sum(c) for c in summed})
+    )
+    return [
+        model(
+            network_id=r["network_id"],
+            month=r["month"],
+            **{k: r[k] for k in keys},
+            **{c: r[f"{c}_sum"] for c in summed},
+        )
+        for r in rows
+    ]
+
+
+def _sum_network(model: Any, network_id: int, months: set[dt.date]) -> None:
+    """Recompute a network's rollup of these months from its groups' rows."""
+    source = NETWORK_ROLLUPS[model][0]
+    model.objects.filter(network_id=network_id, month__in=months).delete()
+    model.objects.bulk_create(
+        _network_rows(model, source.objects.filter(network_id=network_id, month__in=months))
+    )
+
+
+def rebuild_networks(*models: Any, network: Network | None = None) -> None:
+    """Recompute these network rollups (of one network, or all) from the group rollups."""
+    for model in models:
+        rows, months = model.objects.all(), NETWORK_ROLLUPS[model][0].objects.all()
+        if network is not None:
+            rows, months = rows.filter(network=network), months.filter(network=network)
+        rows.delete()
+        model.objects.bulk_create(_network_rows(model, months), batch_size=BATCH)
 
 
 BATCH = 5000
@@ -172,19 +260,35 @@ def _in_month(month: dt.date) -> Q:
     return condition
 
 
-def _lock_group(group_id: int) -> bool:
-    return PeerGroup.objects.select_for_update(no_key=True).filter(pk=group_id).exists()
+def _lock_group(group_id: int) -> int | None:
+    """Lock the group's row; its network's id, or None when the group is gone."""
+    return (
+        PeerGroup.objects.select_for_update(no_key=True)
+        .filter(pk=group_id)
+        .values_list("network_id", flat=True)
+        .first()
+    )
 
 
 @transaction.atomic
 def refresh_referral_cells(cells: Iterable[Cell]) -> None:
-    """Recompute the referral months of these (group, month) cells from the raw rows."""
-    for group_id, month in sorted(set(cells)):
-        if not _lock_group(group_id):
+    """Recompute the referral months of these (group, month) cells from the raw rows, then
+    their networks' months from the group rows."""
+    cells = sorted(set(cells))
+    if not cells:
+        return
+    _lock_networks({g for g, _ in cells})
+    touched: set[tuple[int, dt.date]] = set()
+    for group_id, month in cells:
+        network_id = _lock_group(group_id)
+        if network_id is None:
             continue  # the group is being deleted: its rollups go with it
+        touched.add((network_id, month))
         ReferralMonth.objects.filter(group_id=group_id, month=month).delete()
         rows = Referral.objects.filter(_in_month(month), group_id=group_id)
         ReferralMonth.objects.bulk_create([r for r in _referral_rows(rows) if r.month == month])
+    for network_id, months in _by_network(touched).items():
+        _sum_network(NetworkReferralMonth, network_id, months)
 
 
 @transaction.atomic
@@ -195,7 +299,9 @@ def rebuild_referrals(*, network: Network | None = None) -> int:
     if network is not None:
         months, rows = months.filter(network=network), rows.filter(network=network)
     months.delete()
-    return len(ReferralMonth.objects.bulk_create(_referral_rows(rows), batch_size=BATCH))
+    made = ReferralMonth.objects.bulk_create(_referral_rows(rows), batch_size=BATCH)
+    rebuild_networks(NetworkReferralMonth, network=network)
+    return len(made)
 
 
 @transaction.atomic
@@ -222,6 +328,7 @@ def rebuild(*, network: Network | None = None) -> tuple[int, int, int]:
     c = ContributionMonth.objects.bulk_create(
         _contribution_rows(_contributions_by_month(contribution_rows)), batch_size=BATCH
     )
+    rebuild_networks(NetworkActivityMonth, NetworkContributionMonth, network=network)
     return len(a), len(c), referrals
 
 
@@ -255,11 +362,11 @@ def referral_cells(state: tuple) -> list[Cell]:
 def activity_count(network: Network, *, kind: str = "", group_slug: str = "") -> int:
     """How many activities the network has logged (of one kind, in one group), summed from
     its months: the activity log's total without counting a million rows."""
-    months = ActivityMonth.objects.filter(network=network)
+    months: QuerySet = NetworkActivityMonth.objects.filter(network=network)
+    if group_slug:  # one group: its own months
+        months = ActivityMonth.objects.filter(network=network, group__slug=group_slug)
     if kind:
         months = months.filter(kind=kind)
-    if group_slug:
-        months = months.filter(group__slug=group_slug)
     return months.aggregate(n=Sum("count"))["n"] or 0
 
 

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from objectives import figures, rollup
-from objectives.models import Measure, ReferralMonth
+from objectives.models import Measure, NetworkReferralMonth, ReferralMonth
 from referrals.models import Referral
 from referrals.services import referral_move
 from tests.factories import (
@@ -35,10 +35,18 @@ def _months() -> set:
     )
 
 
+def _network_months() -> set:
+    return set(
+        NetworkReferralMonth.objects.values_list(
+            "network_id", "month", "made", "served", "closed_value"
+        )
+    )
+
+
 def assert_months_equal_the_rows() -> None:
-    maintained = _months()
+    maintained = _months(), _network_months()
     rollup.rebuild_referrals()
-    assert maintained == _months()
+    assert maintained == (_months(), _network_months())
 
 
 def test_a_referral_counts_each_figure_in_the_month_of_its_own_day(world):
@@ -85,10 +93,12 @@ def test_deleting_referrals_and_groups_leaves_no_stale_month(world):
     Referral.objects.filter(pk=Referral.objects.order_by("pk").first().pk).delete()
     assert_months_equal_the_rows()
     Referral.objects.filter(group=world.group).delete()  # a bulk delete still signals
-    assert _months() == set()
+    assert _months() == _network_months() == set()
     ReferralFactory(group=world.group, made_on=dt.date(2026, 1, 3))
+    ReferralFactory(group=PeerGroupFactory(network=world.network), made_on=dt.date(2026, 1, 9))
     world.group.delete()
-    assert _months() == set()
+    assert_months_equal_the_rows()
+    assert _network_months() == {(world.network.pk, dt.date(2026, 1, 1), 1, 0, Decimal(0))}
 
 
 def test_a_save_that_changes_no_figure_refreshes_nothing(world, django_assert_num_queries):
@@ -177,7 +187,10 @@ def test_the_engine_gives_the_same_referral_figures_from_rollups_as_from_rows(
     assert any(v for figure in from_rows for v in (figure.values() if figure else []))
 
 
-def test_random_referral_writes_keep_the_months_equal_to_the_rows(referral_history):
+def test_random_referral_writes_keep_the_months_equal_to_the_rows(
+    world, referral_history, monkeypatch
+):
+    measures, groups = referral_history
     rng = random.Random(9)
     referrals = list(Referral.objects.order_by("pk"))
     for referral in rng.sample(referrals, 25):
@@ -188,3 +201,6 @@ def test_random_referral_writes_keep_the_months_equal_to_the_rows(referral_histo
     for referral in rng.sample(referrals, 8):
         Referral.objects.filter(pk=referral.pk).delete()
     assert_months_equal_the_rows()
+    from_rollups = every_figure(measures, groups, world.network)
+    monkeypatch.setattr(figures, "ROLLUP", False)
+    assert from_rollups == every_figure(measures, groups, world.network)

@@ -11,7 +11,15 @@ from django.core.management import call_command
 
 from groups.models import Activity
 from objectives import figures, rollup
-from objectives.models import ActivityMonth, Contribution, ContributionMonth, Measure
+from objectives.models import (
+    ActivityMonth,
+    Contribution,
+    ContributionMonth,
+    Measure,
+    NetworkActivityMonth,
+    NetworkContributionMonth,
+    NetworkReferralMonth,
+)
 from objectives.services import activity_save_with_contributions
 from tests.factories import (
     ActivityFactory,
@@ -34,10 +42,27 @@ def _rollups() -> tuple[set, set]:
     return activities, contributions
 
 
+def _network_rollups() -> tuple[set, set, set]:
+    """The network rollups, as rows: (network, month[, kind/measure], figures)."""
+    return (
+        set(NetworkActivityMonth.objects.values_list("network_id", "month", "kind", "count")),
+        set(
+            NetworkContributionMonth.objects.values_list(
+                "network_id", "measure_id", "month", "amount"
+            )
+        ),
+        set(
+            NetworkReferralMonth.objects.values_list(
+                "network_id", "month", "made", "served", "closed_value"
+            )
+        ),
+    )
+
+
 def assert_rollups_equal_the_rows() -> None:
-    maintained = _rollups()
+    maintained = _rollups(), _network_rollups()
     rollup.rebuild()
-    assert maintained == _rollups()
+    assert maintained == (_rollups(), _network_rollups())
 
 
 @pytest.fixture
@@ -57,6 +82,12 @@ def test_logging_an_activity_with_contributions_fills_its_month(world, measure):
     assert _rollups() == (
         {(world.group.pk, dt.date(2026, 3, 1), "course_taught", 1)},
         {(measure.pk, world.group.pk, dt.date(2026, 3, 1), Decimal("2.50"))},
+    )
+    net = world.network.pk
+    assert _network_rollups() == (
+        {(net, dt.date(2026, 3, 1), "course_taught", 1)},
+        {(net, measure.pk, dt.date(2026, 3, 1), Decimal("2.50"))},
+        set(),
     )
 
 
@@ -96,15 +127,21 @@ def test_deleting_activities_groups_and_measures_leaves_no_stale_month(world, me
     assert_rollups_equal_the_rows()
     world.group.delete()
     assert _rollups() == (set(), set())
+    assert _network_rollups() == (set(), set(), set())
 
 
 def test_the_rebuild_command_restores_rollups_after_a_bulk_load(world, measure):
     ContributionFactory(measure=measure, activity=ActivityFactory(group=world.group))
     expected = _rollups()
+    network_expected = _network_rollups()
     ActivityMonth.objects.all().delete()  # as a COPY that bypassed the signals would leave it
     ContributionMonth.objects.all().delete()
+    NetworkActivityMonth.objects.all().delete()
+    NetworkContributionMonth.objects.all().delete()
     call_command("rebuild_rollups", stdout=io.StringIO())
     assert _rollups() == expected
+    assert _network_rollups() == network_expected
+    assert network_expected[0]
 
 
 # ---------------------------------------------------------------- the engine's two readers
@@ -178,19 +215,29 @@ def test_a_measure_of_some_kinds_alone_reads_only_those_kinds_the_same(random_hi
     assert from_rollups == every_figure(some_kinds, groups)
 
 
-def test_random_writes_keep_the_rollups_equal_to_the_rows(random_history):
+def test_random_writes_keep_the_rollups_equal_to_the_rows(random_history, monkeypatch):
+    measures, groups = random_history
     rng = random.Random(7)
     activities = list(Activity.objects.order_by("pk"))
     for activity in rng.sample(activities, 30):
         activity.occurred_on += dt.timedelta(days=rng.randrange(-40, 40))
         activity.kind = rng.choice(KINDS)
+        if activity.group_id in {g.pk for g in groups} and rng.random() < 0.5:
+            activity.group = rng.choice(groups)  # a move to the other group (or the same)
         activity.save()
+    for contribution in rng.sample(list(Contribution.objects.order_by("pk")), 15):
+        contribution.amount += Decimal(rng.randrange(-100, 100)) / 100 + 1
+        contribution.save()
     for activity in rng.sample(activities, 10):
         Activity.objects.filter(pk=activity.pk).delete()
     Contribution.objects.filter(
         pk__in=list(Contribution.objects.values_list("pk", flat=True)[:20])
     ).delete()
     assert_rollups_equal_the_rows()
+    # The network rollups the network-wide reads sum give the rows' figures too.
+    from_rollups = every_figure(measures, groups)
+    monkeypatch.setattr(figures, "ROLLUP", False)
+    assert from_rollups == every_figure(measures, groups)
 
 
 def test_a_groups_activity_total_from_the_rollup_equals_its_count(random_history):
