@@ -125,6 +125,7 @@ class ReferralMonthAdmin(RollupAdmin):
 @admin.register(NetworkActivityMonth)
 class NetworkActivityMonthAdmin(RollupAdmin):
     list_display = ["network", "month", "kind", "count"]
+    list_select_related = ["network"]
 
 
 @admin.register(NetworkContributionMonth)
@@ -136,6 +137,7 @@ class NetworkContributionMonthAdmin(RollupAdmin):
 @admin.register(NetworkReferralMonth)
 class NetworkReferralMonthAdmin(RollupAdmin):
     list_display = ["network", "month", "made", "served", "closed_value"]
+    list_select_related = ["network"]
 
 
 @admin.register(MemberTotal)

@@ -46,12 +46,14 @@ def test_member_add_refuses_people_outside_the_network(world):
 
 def test_activity_save_locks_groups_then_everyone_it_touches_before_writing(world):
     # Up front and in one order, so that two people logging activities with each other at
-    # once cannot each hold their own row and wait for the other's.
+    # once cannot each hold their own row and wait for the other's; the network's row
+    # first (the network rollups' lock, objectives.rollup).
     activity = activity_save(activity=new_activity(world), participants=[world.member])
     activity.led_by = world.gardener
     with CaptureQueriesContext(connection) as queries:
         activity_save(activity=activity, participants=[world.gardener])
-    locks = [q["sql"] for q in queries if "FOR NO KEY UPDATE" in q["sql"]]
+    network_lock, *locks = [q["sql"] for q in queries if "FOR NO KEY UPDATE" in q["sql"]]
+    assert network_lock.startswith('SELECT "networks_network"')
     assert "groups_peergroup" in locks[0]
     assert "networks_user" in locks[1]
     first_write = next(i for i, q in enumerate(queries) if q["sql"].startswith("UPDATE"))
