@@ -43,7 +43,7 @@ def empty(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("networks", "0006_add_user_search_trigram_indexes"),
-        ("objectives", "0007_rollup_covering_indexes"),
+        ("objectives", "0008_report_delivery_failed_index"),
     ]
 
     operations = [
