@@ -694,6 +694,8 @@ def vacuum_analyze() -> None:
         "networks_user", "networks_membership", "groups_peergroup", "groups_groupmembership",
         "groups_activity", "groups_activity_participants", "objectives_contribution",
         "objectives_activitymonth", "objectives_contributionmonth", "objectives_referralmonth",
+        "objectives_networkactivitymonth", "objectives_networkcontributionmonth",
+        "objectives_networkreferralmonth",
         "objectives_membertotal", "objectives_checkin",
         "referrals_referral", "referrals_touchpoint", "objectives_progressreport",
         "objectives_reportdelivery",
