@@ -94,6 +94,34 @@ class ActivityOut(serializers.ModelSerializer):
         return self.context["access"].can_edit_activity(activity)
 
 
+def activity_rows(activities: list[Activity], access: Access) -> list[dict[str, Any]]:
+    """A page of activities (from `_activity_cards`, with `_attach_parts`) as ActivityOut
+    writes them, in plain Python: DRF's per-field work for each of 100 activities was most of
+    the page's time. Dates and amounts go through ActivityOut's own fields, so they are
+    written alike; tests compare this with ActivityOut field for field."""
+    fields = ActivityOut().fields
+    occurred_on = fields["occurred_on"].to_representation
+    created_at = fields["created_at"].to_representation
+    contributions = fields["contributions"].to_representation
+    return [
+        {
+            "id": a.pk,
+            "group": a.group.slug,
+            "kind": a.kind,
+            "title": a.title,
+            "description": a.description,
+            "occurred_on": occurred_on(a.occurred_on),
+            "people_reached": a.people_reached,
+            "led_by": {"id": a.led_by.pk, "name": a.led_by.name},
+            "participants": a.participant_list,  # type: ignore[attr-defined]
+            "contributions": contributions(a.contribution_list),  # type: ignore[attr-defined]
+            "created_at": created_at(a.created_at),
+            "can_edit": access.can_edit_activity(a),
+        }
+        for a in activities
+    ]
+
+
 class ContributionIn(serializers.Serializer):
     measure_id = serializers.IntegerField(min_value=1)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))
@@ -264,6 +292,11 @@ class ActivitiesView(NetworkListView):
     @extend_schema(parameters=_FILTER_PARAMETERS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # ListAPIView.list with `activity_rows` for the serializer (always paginated).
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(activity_rows(cast(list[Activity], page), self.access))
 
     @extend_schema(request=ActivityIn, responses={201: ActivityOut})
     def post(self, request: Request, network_slug: str) -> Response:

@@ -226,3 +226,32 @@ def test_lists_cost_a_fixed_number_of_queries(world, data, api, name):
     few = _queries(client, url)
     _more(world, data)
     assert _queries(client, url) == few
+
+
+def test_activity_rows_are_what_the_serializer_writes(world, data):
+    """The activity list's plain-Python rows equal ActivityOut's output, field for field,
+    for each persona (can_edit differs by who asks) and for amounts, dates and people."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from groups.models import Activity
+    from networks.policy import Access
+    from objectives.api import ActivityOut, _activity_cards, _attach_parts, activity_rows
+
+    other = ActivityFactory(group=world.group, led_by=world.gardener, title="Walk",
+                            description="Café & <b>", occurred_on=dt.date(2026, 2, 28))  # fmt: skip
+    other.participants.add(world.member, world.organiser)
+    summed = Measure.objects.get(name="Hours taught")
+    ContributionFactory(activity=other, measure=summed, amount=Decimal("1234.5"))
+    for persona in MEMBERS:
+        access = Access.load(getattr(world, persona), world.network)
+        cards = list(_activity_cards(Activity.objects.for_network(world.network)))
+        activities = _attach_parts(cards)
+        assert len(activities) == 2
+        fast = activity_rows(activities, access)
+        slow = [dict(ActivityOut(a, context={"access": access}).data) for a in activities]
+        for row, expected in zip(fast, slow, strict=True):
+            assert list(row) == list(expected)
+            for name in expected:
+                assert row[name] == expected[name], name
+                assert type(row[name]) is type(expected[name]), name
