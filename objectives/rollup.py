@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import transaction
@@ -109,16 +109,8 @@ def refresh_cells(
 ) -> None:
     """Recompute the rollups of these (group, month) cells from the raw rows, then their
     networks' months from the group rows."""
-    cells = sorted(set(cells))
-    if not cells:
-        return
-    _lock_networks({g for g, _ in cells})
     touched: set[tuple[int, dt.date]] = set()
-    for group_id, month in cells:
-        network_id = _lock_group(group_id)
-        if network_id is None:
-            continue  # the group is being deleted: its rollups go with it
-        touched.add((network_id, month))
+    for group_id, month in _locked(cells, touched):
         days = {"occurred_on__gte": month, "occurred_on__lt": next_month(month)}
         if activities:
             ActivityMonth.objects.filter(group_id=group_id, month=month).delete()
@@ -155,6 +147,20 @@ NETWORK_ROLLUPS: dict[Any, tuple[Any, list[str], list[str]]] = {
     NetworkContributionMonth: (ContributionMonth, ["measure_id"], ["amount"]),
     NetworkReferralMonth: (ReferralMonth, [], ["made", "served", "closed_value"]),
 }
+
+
+def _locked(cells: Iterable[Cell], touched: set[tuple[int, dt.date]]) -> Iterator[Cell]:
+    """The cells in order, each once its group's row is locked (the groups' networks are
+    locked first: see the module), skipping groups being deleted (their rollups go with
+    them); each cell's (network, month) is added to `touched`."""
+    ordered = sorted(set(cells))
+    if ordered:
+        _lock_networks({g for g, _ in ordered})
+    for group_id, month in ordered:
+        network_id = _lock_group(group_id)
+        if network_id is not None:
+            touched.add((network_id, month))
+            yield group_id, month
 
 
 def _lock_networks(group_ids: set[int]) -> None:
@@ -274,16 +280,8 @@ def _lock_group(group_id: int) -> int | None:
 def refresh_referral_cells(cells: Iterable[Cell]) -> None:
     """Recompute the referral months of these (group, month) cells from the raw rows, then
     their networks' months from the group rows."""
-    cells = sorted(set(cells))
-    if not cells:
-        return
-    _lock_networks({g for g, _ in cells})
     touched: set[tuple[int, dt.date]] = set()
-    for group_id, month in cells:
-        network_id = _lock_group(group_id)
-        if network_id is None:
-            continue  # the group is being deleted: its rollups go with it
-        touched.add((network_id, month))
+    for group_id, month in _locked(cells, touched):
         ReferralMonth.objects.filter(group_id=group_id, month=month).delete()
         rows = Referral.objects.filter(_in_month(month), group_id=group_id)
         ReferralMonth.objects.bulk_create([r for r in _referral_rows(rows) if r.month == month])
