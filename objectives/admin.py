@@ -9,6 +9,7 @@ from objectives.models import (
     Contribution,
     ContributionMonth,
     Measure,
+    MeasureTotal,
     MemberTotal,
     NetworkActivityMonth,
     NetworkContributionMonth,
@@ -138,6 +139,12 @@ class NetworkContributionMonthAdmin(RollupAdmin):
 class NetworkReferralMonthAdmin(RollupAdmin):
     list_display = ["network", "month", "made", "served", "closed_value"]
     list_select_related = ["network"]
+
+
+@admin.register(MeasureTotal)
+class MeasureTotalAdmin(RollupAdmin):
+    list_display = ["measure", "group", "value"]
+    list_select_related = ["network", "group", "measure__objective"]
 
 
 @admin.register(MemberTotal)

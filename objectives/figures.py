@@ -70,6 +70,7 @@ from objectives.models import (
     Contribution,
     ContributionMonth,
     Measure,
+    MeasureTotal,
     MemberTotal,
     NetworkActivityMonth,
     NetworkContributionMonth,
@@ -398,18 +399,37 @@ def _values(
     end: dt.date,
     by: By,
     group_id: int | None = None,
+    totals: bool = True,
 ) -> dict[tuple[int, Any], Decimal]:
     """(measure id, key) -> what the measure's source gave over start <= day < end.
 
     The key is None, a group id or a period's first day (`by`); `group_id` keeps one
     group's rows only. This is the one place a measure's value is read from its source.
+
+    When nothing the counted and summed measures read is dated from `end` on (reads up to
+    today: no form or API takes a future day), their month of `end` holds only days before
+    `end`, so it is read whole from the monthly rollups instead of row by row (what the
+    current month costs would otherwise grow with every day of it); and a value over all
+    days (no start; the network's or by group) is their MeasureTotal rows.
     """
-    by_source: dict[str, list[Measure]] = defaultdict(list)
-    for m in measures:
-        by_source[m.source].append(m)
     found: dict[tuple[int, Any], Decimal] = {}
-    if by_source[Source.MANUAL]:
-        found.update(_manual(by_source[Source.MANUAL], start, end, by, group_id))
+    counted = [m for m in measures if m.source != Source.MANUAL]
+    counted_end = end
+    whole = start is None and by in (None, "group")
+    readable = ROLLUP and totals and counted and (whole or (by != "week" and end.day != 1))
+    networks, sources = {m.objective.network_id for m in counted}, {m.source for m in counted}
+    if readable and not _dated_from(networks, sources, end):
+        if whole:
+            found.update(_from_totals(counted, by, group_id))
+            counted = []
+        counted_end = _first_whole_month(end)
+    by_source: dict[str, list[Measure]] = defaultdict(list)
+    for m in counted:
+        by_source[m.source].append(m)
+    manual = [m for m in measures if m.source == Source.MANUAL]
+    if manual:
+        found.update(_manual(manual, start, end, by, group_id))
+    end = counted_end
     if by_source[Source.ACTIVITY_COUNT]:
         found.update(_activity_counts(by_source[Source.ACTIVITY_COUNT], start, end, by, group_id))
     if by_source[Source.ACTIVITY_SUM]:
@@ -418,6 +438,64 @@ def _values(
     if referral_measures:
         found.update(_referrals(referral_measures, start, end, by, group_id))
     return found
+
+
+NO_END = dt.date(9999, 1, 1)  # after any day a row can have
+# The sources whose figures are whole numbers (a total is stored with two decimals).
+COUNTED = {Source.ACTIVITY_COUNT, Source.REFERRALS_MADE, Source.REFERRALS_SERVED}
+
+
+def _dated_from(networks: set[int], sources: set[str], end: dt.date) -> bool:
+    """Whether any row of these networks that these sources read is dated on or after
+    `end`: then their rollups and totals hold more than the days before `end`. One query of
+    index probes."""
+    probes: list[QuerySet] = []
+    if sources & {Source.ACTIVITY_COUNT, Source.ACTIVITY_SUM}:
+        probes.append(Activity.objects.filter(network_id__in=networks, occurred_on__gte=end))
+    for source, (day_field, _) in REFERRAL_DAYS.items():
+        if source in sources:
+            probes.append(
+                Referral.objects.filter(network_id__in=networks, **{f"{day_field}__gte": end})
+            )
+    found = (
+        Network.objects.filter(pk=min(networks))
+        .annotate(**{f"p{i}": Exists(p) for i, p in enumerate(probes)})
+        .values_list(*(f"p{i}" for i in range(len(probes))))
+        .first()
+    )
+    return any(found or ())
+
+
+def _from_totals(
+    measures: list[Measure], by: By, group_id: int | None
+) -> dict[tuple[int, Any], Decimal]:
+    """The measures' values over all their days from MeasureTotal: per group, or summed
+    over the groups (every activity and referral belongs to a group)."""
+    rows = MeasureTotal.objects.filter(measure_id__in=[m.pk for m in measures])
+    if group_id is not None:
+        rows = rows.filter(group_id=group_id)
+    found: Iterable[tuple[int, int | None, Decimal]]
+    if by == "group":
+        found = rows.values_list("measure_id", "group_id", "value")
+    else:
+        summed = rows.order_by().values("measure_id").annotate(n=Sum("value"))
+        found = [(pk, None, n) for pk, n in summed.values_list("measure_id", "n")]
+    counted = {m.pk for m in measures if m.source in COUNTED}
+    return {
+        (pk, key): Decimal(int(value)) if pk in counted else value
+        for pk, key, value in found
+        if value
+    }
+
+
+def totals_from_rows(measures: list[Measure], *, group_id: int | None = None) -> dict:
+    """(measure id, group id) -> what each group (or one) added to each counted or summed
+    measure over all its days, read from the rows and monthly rollups: what MeasureTotal
+    holds (objectives.rollup keeps it so)."""
+    measures = _with_objectives([m for m in measures if m.source != Source.MANUAL])
+    if not measures:
+        return {}
+    return _values(measures, start=None, end=NO_END, by="group", group_id=group_id, totals=False)
 
 
 def _grouped(qs: QuerySet, by: By, day_field: str, group_field: str) -> QuerySet:
@@ -834,6 +912,8 @@ def activity_counts_by_month(
             .annotate(n=Count("id"))
         )
     else:
+        if end.day != 1 and not _dated_from({network.pk}, {Source.ACTIVITY_COUNT}, end):
+            end = _first_whole_month(end)  # its month is all before end: read it whole
         first, stop = _first_whole_month(start), end.replace(day=1)
         months = NetworkActivityMonth.objects.filter(
             network=network, month__gte=first, month__lt=stop

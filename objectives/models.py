@@ -456,6 +456,41 @@ class NetworkReferralMonth(models.Model):
         return f"{self.network_id} {self.month:%Y-%m}: {self.made} made, {self.served} served"
 
 
+# ---------------------------------------------------------------- measure totals
+#
+# What every group has added to every counted or summed measure over all its days (from the
+# objective's start for counts and referrals, as the engine counts them), with no end: the
+# measure's value today, by group, is these rows when nothing is dated after today (no
+# form or API accepts a future day), and the network's value is their sum. Without them, a
+# measure's value by group today summed every month of history, group by group, on every
+# page that shows it. Recomputed for the touched groups on every write that the monthly
+# rollups follow, from those rollups (objectives.rollup), and for a measure's every group
+# when the measure or its objective's start changes.
+
+
+class MeasureTotal(models.Model):
+    """What one group has added to one measure, over all its days."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(PeerGroup, on_delete=models.CASCADE, related_name="+")
+    value = models.DecimalField(max_digits=20, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "group"], name="objectives_measuretotal_once"
+            ),
+        ]
+        indexes = [
+            # A group's rows are replaced on every write of that group.
+            models.Index(fields=["group", "measure"], name="objectives_meastotal_group_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} by {self.group_id}: {self.value}"
+
+
 # ---------------------------------------------------------------- member rollups
 #
 # One row per person and network, for the network value page: whether the person is a

@@ -28,10 +28,13 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from groups.models import Activity, PeerGroup
 from networks.models import Membership, Network, User
+from objectives import figures
 from objectives.models import (
     ActivityMonth,
     Contribution,
     ContributionMonth,
+    Measure,
+    MeasureTotal,
     MemberTotal,
     NetworkActivityMonth,
     NetworkContributionMonth,
@@ -41,6 +44,9 @@ from objectives.models import (
 from referrals.models import Referral
 
 Cell = tuple[int, dt.date]  # (group id, first day of the month)
+Touched = tuple[int, int, dt.date]  # (network id, group id, month)
+Source = Measure.Source
+REFERRAL_SOURCES = (Source.REFERRALS_MADE, Source.REFERRALS_SERVED, Source.REFERRALS_CLOSED_VALUE)
 
 
 def month_of(day: dt.date) -> dt.date:
@@ -109,7 +115,7 @@ def refresh_cells(
 ) -> None:
     """Recompute the rollups of these (group, month) cells from the raw rows, then their
     networks' months from the group rows."""
-    touched: set[tuple[int, dt.date]] = set()
+    touched: set[Touched] = set()
     for group_id, month in _locked(cells, touched):
         days = {"occurred_on__gte": month, "occurred_on__lt": next_month(month)}
         if activities:
@@ -136,6 +142,8 @@ def refresh_cells(
             _sum_network(NetworkActivityMonth, network_id, months)
         if contributions:
             _sum_network(NetworkContributionMonth, network_id, months)
+    sources = {Source.ACTIVITY_COUNT} if activities else set()
+    refresh_totals(touched, sources | ({Source.ACTIVITY_SUM} if contributions else set()))
 
 
 # ---------------------------------------------------------------- network rollups
@@ -149,17 +157,17 @@ NETWORK_ROLLUPS: dict[Any, tuple[Any, list[str], list[str]]] = {
 }
 
 
-def _locked(cells: Iterable[Cell], touched: set[tuple[int, dt.date]]) -> Iterator[Cell]:
+def _locked(cells: Iterable[Cell], touched: set[Touched]) -> Iterator[Cell]:
     """The cells in order, each once its group's row is locked (the groups' networks are
     locked first: see the module), skipping groups being deleted (their rollups go with
-    them); each cell's (network, month) is added to `touched`."""
+    them); each cell's (network, group, month) is added to `touched`."""
     ordered = sorted(set(cells))
     if ordered:
         _lock_networks({g for g, _ in ordered})
     for group_id, month in ordered:
         network_id = _lock_group(group_id)
         if network_id is not None:
-            touched.add((network_id, month))
+            touched.add((network_id, group_id, month))
             yield group_id, month
 
 
@@ -173,9 +181,9 @@ def _lock_networks(group_ids: set[int]) -> None:
     )
 
 
-def _by_network(touched: Iterable[tuple[int, dt.date]]) -> dict[int, set[dt.date]]:
+def _by_network(touched: Iterable[Touched]) -> dict[int, set[dt.date]]:
     out: dict[int, set[dt.date]] = defaultdict(set)
-    for network_id, month in touched:
+    for network_id, _, month in touched:
         out[network_id].add(month)
     return out
 
@@ -280,13 +288,14 @@ def _lock_group(group_id: int) -> int | None:
 def refresh_referral_cells(cells: Iterable[Cell]) -> None:
     """Recompute the referral months of these (group, month) cells from the raw rows, then
     their networks' months from the group rows."""
-    touched: set[tuple[int, dt.date]] = set()
+    touched: set[Touched] = set()
     for group_id, month in _locked(cells, touched):
         ReferralMonth.objects.filter(group_id=group_id, month=month).delete()
         rows = Referral.objects.filter(_in_month(month), group_id=group_id)
         ReferralMonth.objects.bulk_create([r for r in _referral_rows(rows) if r.month == month])
     for network_id, months in _by_network(touched).items():
         _sum_network(NetworkReferralMonth, network_id, months)
+    refresh_totals(touched, set(REFERRAL_SOURCES))
 
 
 @transaction.atomic
@@ -327,6 +336,7 @@ def rebuild(*, network: Network | None = None) -> tuple[int, int, int]:
         _contribution_rows(_contributions_by_month(contribution_rows)), batch_size=BATCH
     )
     rebuild_networks(NetworkActivityMonth, NetworkContributionMonth, network=network)
+    rebuild_totals(network=network)
     return len(a), len(c), referrals
 
 
@@ -379,6 +389,82 @@ def activity_totals() -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(months, output_field=IntegerField()), 0)
+
+
+# ---------------------------------------------------------------- measure totals
+#
+# MeasureTotal: what each group added to each counted or summed measure over all its days,
+# recomputed for the groups a write touched, right after their months (under the same
+# locks), from those months and the few rows of an objective's first part month
+# (figures.totals_from_rows); and for every group of a measure when the measure changes.
+
+
+def _write_totals(measures: list[Measure], group_id: int | None = None) -> None:
+    """Replace the totals of these measures (of one group, or every group) from the rows."""
+    rows = MeasureTotal.objects.filter(measure__in=measures)
+    if group_id is not None:
+        rows = rows.filter(group_id=group_id)
+    rows.delete()
+    networks = {m.pk: m.objective.network_id for m in measures}
+    MeasureTotal.objects.bulk_create(
+        [
+            MeasureTotal(network_id=networks[pk], measure_id=pk, group_id=g, value=value)
+            for (pk, g), value in figures.totals_from_rows(measures, group_id=group_id).items()
+        ],
+        batch_size=BATCH,
+    )
+
+
+def _counted(**filters: Any) -> list[Measure]:
+    return list(
+        Measure.objects.filter(**filters)
+        .exclude(source=Source.MANUAL)
+        .select_related("objective")
+        .order_by("pk")
+    )
+
+
+def refresh_totals(touched: Iterable[Touched], sources: set[str]) -> None:
+    """Recompute the totals of the touched groups for their networks' measures of these
+    sources (the caller holds the groups' locks)."""
+    groups: dict[int, set[int]] = defaultdict(set)
+    for network_id, group_id, _ in touched:
+        groups[network_id].add(group_id)
+    for network_id, group_ids in sorted(groups.items()):
+        measures = _counted(objective__network_id=network_id, source__in=sources)
+        for group_id in sorted(group_ids) if measures else ():
+            _write_totals(measures, group_id)
+
+
+@transaction.atomic
+def refresh_measure_totals(objective_id: int) -> None:
+    """Recompute every group's totals of an objective's measures (after the measure's
+    source or kinds, or the objective's start, changed), under its network's row lock: the
+    writers of its groups take that lock first, so none can interleave."""
+    network_id = (
+        Network.objects.select_for_update(no_key=True)
+        .filter(objectives__pk=objective_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if network_id is None or network_id in _deleting.__dict__.get("ids", set()):
+        return
+    measures = _counted(objective_id=objective_id)
+    MeasureTotal.objects.filter(measure__objective_id=objective_id).exclude(
+        measure__in=measures
+    ).delete()  # a measure now read from check-ins has no totals
+    if measures:
+        _write_totals(measures)
+
+
+def rebuild_totals(*, network: Network | None = None) -> int:
+    """Recompute every MeasureTotal (of one network, or all) from the rows and rollups."""
+    filters = {} if network is None else {"objective__network": network}
+    MeasureTotal.objects.filter(**{f"measure__{k}": v for k, v in filters.items()}).delete()
+    measures = _counted(**filters)
+    if measures:
+        _write_totals(measures)
+    return MeasureTotal.objects.filter(measure__in=measures).count()
 
 
 # ---------------------------------------------------------------- member totals

@@ -3,6 +3,12 @@
 import datetime as dt
 
 from objectives import figures
+from objectives.models import MeasureTotal
+
+
+def measure_totals() -> set:
+    """The MeasureTotal rows, as (measure, group, value)."""
+    return set(MeasureTotal.objects.values_list("measure_id", "group_id", "value"))
 
 
 def every_figure(measures, groups, network=None) -> list:
@@ -10,6 +16,8 @@ def every_figure(measures, groups, network=None) -> list:
     out: list = []
     bounds = [None, dt.date(2025, 1, 1), dt.date(2025, 3, 14), dt.date(2025, 12, 1)]
     ends = [dt.date(2025, 6, 1), dt.date(2025, 9, 20), dt.date(2026, 7, 1), dt.date(2026, 7, 9)]
+    # After every row, as today is: a value over all days then comes from MeasureTotal.
+    ends += [dt.date(2027, 1, 1), dt.date(2027, 1, 20)]
     for end in ends:
         for start in bounds:
             if start is not None and start >= end:

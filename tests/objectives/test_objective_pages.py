@@ -141,10 +141,10 @@ def test_list_runs_a_fixed_number_of_queries(world, as_user, django_assert_num_q
     _fill(world, count)
     client = as_user(world.member)
     client.get(url("list", world))
-    # session, user, network, membership, group roles, objectives, measures, one value
-    # query per source kind (manual, activity count, activity sum, referrals made),
-    # the switcher's networks
-    with django_assert_num_queries(12 + MENU):
+    # session, user, network, membership, group roles, objectives, measures, the manual
+    # readings, whether anything is dated after today, the other measures' totals, the
+    # switcher's networks
+    with django_assert_num_queries(11 + MENU):
         client.get(url("list", world))
 
 
@@ -769,10 +769,12 @@ def test_detail_runs_a_fixed_number_of_queries(
     client = as_user(world.gardener)
     client.get(url("detail", world, objective_id=objective.pk))
     # session, user, network, membership, group roles, objective, measures; the chart's
-    # series (every month, the opening values included: manual and activity count), whose
-    # last points are today's values; by group (manual, activity count) and the groups;
-    # latest check-ins; history of the objective and of its measures; the switcher's networks
-    with django_assert_num_queries(16 + MENU):
+    # series (whether anything is dated after today, then every month, the opening values
+    # included: manual and activity count), whose last points are today's values; by group
+    # (manual; whether anything is dated after today, then the activity count's totals)
+    # and the groups; latest check-ins; history of the objective and of its measures; the
+    # switcher's networks
+    with django_assert_num_queries(18 + MENU):
         client.get(url("detail", world, objective_id=objective.pk))
 
 

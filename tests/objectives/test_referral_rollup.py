@@ -21,7 +21,7 @@ from tests.factories import (
     PeerGroupFactory,
     ReferralFactory,
 )
-from tests.objectives.figure_sweep import every_figure
+from tests.objectives.figure_sweep import every_figure, measure_totals
 from tests.referrals.conftest import cng, make_referral  # noqa: F401  (the CNG personas)
 
 Source = Measure.Source
@@ -44,9 +44,10 @@ def _network_months() -> set:
 
 
 def assert_months_equal_the_rows() -> None:
-    maintained = _months(), _network_months()
+    maintained = _months(), _network_months(), measure_totals()
     rollup.rebuild_referrals()
-    assert maintained == (_months(), _network_months())
+    rollup.rebuild_totals()
+    assert maintained == (_months(), _network_months(), measure_totals())
 
 
 def test_a_referral_counts_each_figure_in_the_month_of_its_own_day(world):

@@ -28,7 +28,7 @@ from tests.factories import (
     ObjectiveFactory,
     PeerGroupFactory,
 )
-from tests.objectives.figure_sweep import every_figure
+from tests.objectives.figure_sweep import every_figure, measure_totals
 
 Source = Measure.Source
 KINDS = ["course_taught", "meeting_hosted", "blog_written"]
@@ -60,9 +60,9 @@ def _network_rollups() -> tuple[set, set, set]:
 
 
 def assert_rollups_equal_the_rows() -> None:
-    maintained = _rollups(), _network_rollups()
+    maintained = _rollups(), _network_rollups(), measure_totals()
     rollup.rebuild()
-    assert maintained == (_rollups(), _network_rollups())
+    assert maintained == (_rollups(), _network_rollups(), measure_totals())
 
 
 @pytest.fixture
