@@ -447,23 +447,28 @@ COUNTED = {Source.ACTIVITY_COUNT, Source.REFERRALS_MADE, Source.REFERRALS_SERVED
 
 def _dated_from(networks: set[int], sources: set[str], end: dt.date) -> bool:
     """Whether any row of these networks that these sources read is dated on or after
-    `end`: then their rollups and totals hold more than the days before `end`. One query of
-    index probes."""
-    probes: list[QuerySet] = []
-    if sources & {Source.ACTIVITY_COUNT, Source.ACTIVITY_SUM}:
-        probes.append(Activity.objects.filter(network_id__in=networks, occurred_on__gte=end))
-    for source, (day_field, _) in REFERRAL_DAYS.items():
-        if source in sources:
-            probes.append(
-                Referral.objects.filter(network_id__in=networks, **{f"{day_field}__gte": end})
-            )
-    found = (
-        Network.objects.filter(pk=min(networks))
-        .annotate(**{f"p{i}": Exists(p) for i, p in enumerate(probes)})
-        .values_list(*(f"p{i}" for i in range(len(probes))))
-        .first()
+    `end`: then their rollups and totals hold more than the days before `end`.
+
+    One statement of index probes ((network, day) indexes), written out: built through the
+    ORM (EXISTS annotations) it cost more to compile than to run, on every page."""
+    marks = ", ".join(["%s"] * len(networks))
+    probes: list[str] = []
+    params: list[Any] = []
+    tables = (
+        [(Activity, "occurred_on")]
+        if sources & {Source.ACTIVITY_COUNT, Source.ACTIVITY_SUM}
+        else []
     )
-    return any(found or ())
+    tables += [(Referral, day) for source, (day, _) in REFERRAL_DAYS.items() if source in sources]
+    for model, day in tables:
+        table, column = model._meta.db_table, model._meta.get_field(day).column
+        probe = f"SELECT 1 FROM {table} WHERE network_id IN ({marks}) AND {column} >= %s"  # noqa: S608
+        probes.append(f"EXISTS ({probe})")
+        params += [*sorted(networks), end]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + " OR ".join(probes), params)
+        (found,) = cursor.fetchone()
+    return bool(found)
 
 
 def _from_totals(
@@ -532,17 +537,23 @@ def _first_whole_month(day: dt.date) -> dt.date:
     return day if day.day == 1 else (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def _outside(field: str, low: dt.date, first: dt.date, stop: dt.date, end: dt.date) -> Q:
+def _outside(field: str, low: dt.date, first: dt.date, stop: dt.date, end: dt.date) -> Q | None:
     """Days low <= day < end outside the whole months first <= month < stop, as at most two
     bounded ranges of `field`: each a plain range scan of a (network, day) index, which the
     planner estimates well (an open-ended OR made it expect a month's rows in every range
-    and join all history)."""
+    and join all history). None when there are no such days: the rows are not read."""
     spans = [(low, end)] if first >= stop else [(low, first), (stop, end)]
-    condition = Q(pk__in=[])
+    condition = None
     for a, b in spans:
         if a < b:
-            condition |= Q(**{f"{field}__gte": a, f"{field}__lt": b})
+            span = Q(**{f"{field}__gte": a, f"{field}__lt": b})
+            condition = span if condition is None else condition | span
     return condition
+
+
+def _union(rows: QuerySet | None, months: QuerySet) -> QuerySet:
+    """The rows' part (when there are days outside whole months) and the months' part."""
+    return months if rows is None else rows.union(months, all=True)
 
 
 def _summed(
@@ -601,7 +612,8 @@ def _activity_counts_rolled(
     stop = end.replace(day=1)
     firsts = {m.pk: _first_whole_month(_low(m, start)) for m in measures}
     low = min(_low(m, start) for m in measures)
-    rows = qs.filter(_outside("occurred_on", low, max(firsts.values()), stop, end))
+    outside = _outside("occurred_on", low, max(firsts.values()), stop, end)
+    rows = qs.filter(outside) if outside is not None else None
     months = _rollup(ActivityMonth, NetworkActivityMonth, by, group_id).filter(
         network_id__in={m.objective.network_id for m in measures},
         month__gte=min(firsts.values()),
@@ -611,7 +623,8 @@ def _activity_counts_rolled(
         months = months.filter(group_id=group_id)
     if all(m.activity_kinds for m in measures):  # only those kinds' rows and months
         kinds = sorted({k for m in measures for k in m.activity_kinds})
-        rows, months = rows.filter(kind__in=kinds), months.filter(kind__in=kinds)
+        months = months.filter(kind__in=kinds)
+        rows = None if rows is None else rows.filter(kind__in=kinds)
     row_counts: dict[str, Any] = {}
     month_counts: dict[str, Any] = {}
     for m in measures:
@@ -630,11 +643,9 @@ def _activity_counts_rolled(
         month_key: Any = F("month")
     else:  # by network (for one total) or by group
         row_key = month_key = F("group_id" if by == "group" else "network_id")
-    union = (
-        rows.order_by()
-        .values(key=row_key)
-        .annotate(**row_counts)
-        .union(months.order_by().values(key=month_key).annotate(**month_counts), all=True)
+    union = _union(
+        None if rows is None else rows.order_by().values(key=row_key).annotate(**row_counts),
+        months.order_by().values(key=month_key).annotate(**month_counts),
     )
     return _summed(union, by, measures)
 
@@ -685,17 +696,17 @@ def _activity_sums_rolled(
     index), each looking up its contribution to every measure: joined the other way,
     PostgreSQL read every contribution of the measures to find the few of those days."""
     if first is None:  # every whole month before stop: the rows are those from stop on
-        around = Q(occurred_on__gte=stop, occurred_on__lt=end)
+        around = Q(occurred_on__gte=stop, occurred_on__lt=end) if stop < end else None
     else:
         around = _outside("occurred_on", start or first, first, stop, end)
-    rows = Activity.objects.filter(around, network_id__in=networks)
+    rows = None if around is None else Activity.objects.filter(around, network_id__in=networks)
     months = _rollup(ContributionMonth, NetworkContributionMonth, by, group_id).filter(
         measure_id__in=ids, network_id__in=networks, month__lt=stop
     )
     if first is not None:
         months = months.filter(month__gte=first)
     if group_id is not None:
-        rows = rows.filter(group_id=group_id)
+        rows = None if rows is None else rows.filter(group_id=group_id)
         months = months.filter(group_id=group_id)
     if by == "month":
         row_key: Any = TruncMonth("occurred_on")
@@ -711,16 +722,15 @@ def _activity_sums_rolled(
             output_field=DecimalField(),
         )
 
-    union = (
-        rows.order_by()
+    union = _union(
+        None
+        if rows is None
+        else rows.order_by()
         .values(key=row_key)
-        .annotate(**{f"m{pk}": Sum(part(pk)) for pk in ids})
-        .union(
-            months.order_by()
-            .values(key=month_key)
-            .annotate(**{f"m{pk}": Sum("amount", filter=Q(measure_id=pk)) for pk in ids}),
-            all=True,
-        )
+        .annotate(**{f"m{pk}": Sum(part(pk)) for pk in ids}),
+        months.order_by()
+        .values(key=month_key)
+        .annotate(**{f"m{pk}": Sum("amount", filter=Q(measure_id=pk)) for pk in ids}),
     )
     return _summed(union, by, measures)
 
@@ -787,8 +797,9 @@ def _referrals(
         )
         if group_id is not None:
             rows = rows.filter(group_id=group_id)
-        if rolled:
-            rows = rows.filter(_outside(day_field, low, max(firsts[m.pk] for m in mine), stop, end))
+        outside = _outside(day_field, low, max(firsts[m.pk] for m in mine), stop, end)
+        if rolled and outside is not None:
+            rows = rows.filter(outside)
         row_figures: dict[str, Any] = {f"m{m.pk}": nothing for m in measures}
         for m in mine:
             in_rows = Q(network_id=m.objective.network_id, **{f"{day_field}__gte": _low(m, start)})
@@ -807,7 +818,8 @@ def _referrals(
             row_key: Any = F("group_id" if by == "group" else "network_id")
         else:
             row_key = _trunc(by, day_field)
-        parts.append(rows.order_by().values(key=row_key).annotate(**row_figures))
+        if not rolled or outside is not None:  # else every day is in a whole month
+            parts.append(rows.order_by().values(key=row_key).annotate(**row_figures))
     if rolled:
         months = _rollup(ReferralMonth, NetworkReferralMonth, by, group_id).filter(
             network_id__in=networks, month__gte=min(firsts.values()), month__lt=stop
@@ -918,14 +930,14 @@ def activity_counts_by_month(
         months = NetworkActivityMonth.objects.filter(
             network=network, month__gte=first, month__lt=stop
         )
-        grouped = (
-            rows.filter(_outside("occurred_on", start, first, stop, end))
+        outside = _outside("occurred_on", start, first, stop, end)
+        grouped = _union(
+            None
+            if outside is None
+            else rows.filter(outside)
             .values("kind", key=TruncMonth("occurred_on"))
-            .annotate(n=Count("id"))
-            .union(
-                months.order_by().values("kind", key=F("month")).annotate(n=Sum("count")),
-                all=True,
-            )
+            .annotate(n=Count("id")),
+            months.order_by().values("kind", key=F("month")).annotate(n=Sum("count")),
         )
     counts: dict[tuple[dt.date, str], int] = defaultdict(int)
     for r in grouped:

@@ -162,9 +162,14 @@ class GroupPart:
 @dataclass(frozen=True)
 class MeasureCard:
     progress: MeasureProgress
-    parts: list[GroupPart]
+    parts: list[GroupPart]  # the groups adding most (all of them on request)
     check_ins: list[CheckIn]
     can_check_in: bool = False
+    groups_count: int = 0  # how many groups added something
+
+    @property
+    def more_groups(self) -> bool:
+        return self.groups_count > len(self.parts)
 
     @property
     def measure(self) -> Measure:
@@ -172,10 +177,17 @@ class MeasureCard:
 
 
 CARD_CHECK_INS = 5
+# A card lists the groups adding most to its measure; all of them on request (a network
+# of hundreds of groups would otherwise render hundreds of rows on every card).
+CARD_GROUPS = 10
 
 
 def _measure_cards(
-    network: Network, measures: list[Measure], values: dict[int, Any] | None = None
+    network: Network,
+    measures: list[Measure],
+    values: dict[int, Any] | None = None,
+    *,
+    all_groups: bool = False,
 ) -> list[MeasureCard]:
     """Everything a measure card shows, for all the objective's measures at once; `values`
     are today's values when the caller already has them (a series' last points)."""
@@ -185,7 +197,7 @@ def _measure_cards(
         values = figures.measure_values(measures, end=end)
     by_group = figures.measure_values_by_group(measures, end=end)
     group_ids = {group_id for (_, group_id) in by_group}
-    groups = PeerGroup.objects.in_bulk(group_ids) if group_ids else {}
+    groups = PeerGroup.objects.only("name").in_bulk(group_ids) if group_ids else {}
     manual = [m.pk for m in measures if m.source == Measure.Source.MANUAL]
     recent: dict[int, list[CheckIn]] = {pk: [] for pk in manual}
     if manual:
@@ -211,7 +223,8 @@ def _measure_cards(
             key=lambda item: (-item[1], item[0].name),
         )
         largest = max((v for _, v in parts_raw), default=0) or 1
-        parts = [GroupPart(g, v, float(v / largest) * 100) for g, v in parts_raw]
+        shown = parts_raw if all_groups else parts_raw[:CARD_GROUPS]
+        parts = [GroupPart(g, v, float(v / largest) * 100) for g, v in shown]
         cards.append(
             MeasureCard(
                 figures.measure_progress(
@@ -219,6 +232,7 @@ def _measure_cards(
                 ),
                 parts,
                 recent.get(measure.pk, []),
+                groups_count=len(parts_raw),
             )
         )
     return cards
@@ -228,11 +242,15 @@ CHART_MONTHS = 12
 
 
 def objective_figures(
-    network: Network, objective: Objective, values: dict[int, Any] | None = None
+    network: Network,
+    objective: Objective,
+    values: dict[int, Any] | None = None,
+    *,
+    all_groups: bool = False,
 ) -> tuple[ObjectiveProgress, list[MeasureCard]]:
     """The objective's headline figures and its measures' cards, from one set of values."""
     measures = list(objective.measures.all())
-    cards = _measure_cards(network, measures, values)
+    cards = _measure_cards(network, measures, values, all_groups=all_groups)
     progress = figures.objective_progress(
         objective,
         [c.progress for c in cards],
@@ -260,10 +278,17 @@ def _summary_context(
     access: Access,
     objective: Objective,
     values: dict[int, Any] | None = None,
+    *,
+    all_groups: bool = False,
 ) -> dict[str, Any]:
-    progress, cards = objective_figures(network, objective, values)
+    progress, cards = objective_figures(network, objective, values, all_groups=all_groups)
     cards = [replace(c, can_check_in=access.can_check_in(c.measure)) for c in cards]
-    return {"summary": progress, "cards": cards, "objective_rule": figures.OBJECTIVE_RULE}
+    return {
+        "summary": progress,
+        "cards": cards,
+        "objective_rule": figures.OBJECTIVE_RULE,
+        "card_groups": CARD_GROUPS,
+    }
 
 
 @login_required
@@ -280,7 +305,9 @@ def objective_detail(
         "network": network,
         "access": access,
         "objective": objective,
-        **_summary_context(network, access, objective, values),
+        **_summary_context(
+            network, access, objective, values, all_groups=request.GET.get("groups") == "all"
+        ),
         "history": change_history(objective),
         "chart": chart,
     }
@@ -394,6 +421,7 @@ def checkin_create(
             # After a reading the objective's headline changes too: htmx swaps it out of band.
             "oob_summary": summary["summary"] if saved else None,
             "objective_rule": summary["objective_rule"],
+            "card_groups": summary["card_groups"],
         }
         return render(request, "objectives/_measure_card.html", context)
     return render(request, "objectives/objective_checkin_form.html", context)

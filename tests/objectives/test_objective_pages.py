@@ -310,6 +310,38 @@ def test_detail_shows_each_groups_contribution(world, as_user, measure):
     assert section.index("Founders Circle") < section.index("Green Teachers")
 
 
+def _twelve_groups_reading(world, measure) -> None:
+    for i in range(12):
+        group = PeerGroupFactory(network=world.network, name=f"Group {i:02}")
+        CheckInFactory(measure=measure, group=group, value=Decimal(100 - i))
+
+
+def test_detail_lists_the_groups_adding_most_and_offers_them_all(world, as_user, measure):
+    _twelve_groups_reading(world, measure)
+    body = (
+        as_user(world.member)
+        .get(url("detail", world, objective_id=measure.objective_id))
+        .content.decode()
+    )
+    parts = body[body.index('<ul class="group-parts">') :]
+    parts = parts[: parts.index("</ul>")]
+    assert "Group 09" in parts and "Group 10" not in parts
+    assert "The 10 groups adding most, of 12." in body
+    assert f"?groups=all#measure-{measure.pk}" in body
+
+
+def test_detail_lists_every_group_on_request(world, as_user, measure):
+    _twelve_groups_reading(world, measure)
+    body = (
+        as_user(world.member)
+        .get(url("detail", world, objective_id=measure.objective_id) + "?groups=all")
+        .content.decode()
+    )
+    parts = body[body.index('<ul class="group-parts">') :]
+    assert "Group 11" in parts[: parts.index("</ul>")]
+    assert "Show only the 10 groups adding most" in body
+
+
 def test_detail_shows_the_check_in_history(world, as_user, measure):
     CheckInFactory(measure=measure, value=Decimal("12"), note="From the member survey")
     body = (
