@@ -454,14 +454,12 @@ def _dated_from(networks: set[int], sources: set[str], end: dt.date) -> bool:
     marks = ", ".join(["%s"] * len(networks))
     probes: list[str] = []
     params: list[Any] = []
-    tables = (
-        [(Activity, "occurred_on")]
-        if sources & {Source.ACTIVITY_COUNT, Source.ACTIVITY_SUM}
-        else []
-    )
-    tables += [(Referral, day) for source, (day, _) in REFERRAL_DAYS.items() if source in sources]
-    for model, day in tables:
-        table, column = model._meta.db_table, model._meta.get_field(day).column
+    tables: list[tuple[str, str]] = []  # (table, day column: the field's name)
+    if sources & {Source.ACTIVITY_COUNT, Source.ACTIVITY_SUM}:
+        tables.append((Activity._meta.db_table, "occurred_on"))
+    table = Referral._meta.db_table
+    tables += [(table, day) for source, (day, _) in REFERRAL_DAYS.items() if source in sources]
+    for table, column in tables:
         probe = f"SELECT 1 FROM {table} WHERE network_id IN ({marks}) AND {column} >= %s"  # noqa: S608
         probes.append(f"EXISTS ({probe})")
         params += [*sorted(networks), end]
