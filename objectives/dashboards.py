@@ -210,7 +210,8 @@ def _group_dashboard_links(network: Network, access: Access) -> list[tuple[str, 
     """(name, address) of every group dashboard this person may open (a network has
     hundreds of groups: networks.links)."""
     address = url_for_each("objectives:group_dashboard", "group_slug", network_slug=network.slug)
-    return [(group.name, address(group.slug)) for group in access.groups_with_visible_reports]
+    groups = access.groups_with_visible_reports.values_list("name", "slug")
+    return [(name, address(slug)) for name, slug in groups]
 
 
 @login_required
