@@ -887,24 +887,48 @@ def activity_figures(
     network: Network, *, group_ids: Iterable[int], start: dt.date, end: dt.date
 ) -> dict[int, ActivityFigures]:
     """group id -> its activities over start <= day < end: how many, of which kind, and the
-    people they reached. One query for any number of groups; groups with none are left out."""
-    rows = (
-        Activity.objects.for_network(network)
-        .in_period(start, end)
-        .filter(group_id__in=list(group_ids))
-        .values("group_id", "kind")
-        .annotate(count=Count("id"), reached=Sum("people_reached"))
-        .order_by("group_id", "-count", "kind")
-    )
-    out: dict[int, ActivityFigures] = {}
-    for r in rows:
-        figures = out.setdefault(r["group_id"], ActivityFigures())
-        reached = r["reached"] or 0
-        figures.total += r["count"]
-        figures.people_reached += reached
-        figures.by_kind.append(
-            KindCount(r["kind"], KIND_LABELS.get(r["kind"], r["kind"]), r["count"], reached)
+    people they reached. One query for any number of groups; groups with none are left out.
+    Whole months from the groups' activity months, the days around them from the rows."""
+    ids = list(group_ids)
+    rows = Activity.objects.for_network(network).filter(group_id__in=ids).order_by()
+    if not ROLLUP:
+        grouped = (
+            rows.in_period(start, end)
+            .values("group_id", "kind")
+            .annotate(n=Count("id"), reached=Sum("people_reached"))
         )
+    else:
+        if end.day != 1 and not _dated_from({network.pk}, {Source.ACTIVITY_COUNT}, end):
+            end = _first_whole_month(end)  # its month is all before end: read it whole
+        first, stop = _first_whole_month(start), end.replace(day=1)
+        months = ActivityMonth.objects.filter(
+            network=network, group_id__in=ids, month__gte=first, month__lt=stop
+        )
+        outside = _outside("occurred_on", start, first, stop, end)
+        grouped = _union(
+            None
+            if outside is None
+            else rows.filter(outside)
+            .values("group_id", "kind")
+            .annotate(n=Count("id"), reached=Sum("people_reached")),
+            months.order_by()
+            .values("group_id", "kind")
+            .annotate(n=Sum("count"), reached=Sum("reached")),
+        )
+    found: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for r in grouped:
+        sums = found[(r["group_id"], r["kind"])]
+        sums[0] += r["n"] or 0
+        sums[1] += r["reached"] or 0
+    out: dict[int, ActivityFigures] = {}
+    ranked = sorted(found.items(), key=lambda item: (item[0][0], -item[1][0], item[0][1]))
+    for (group_id, kind), (count, reached) in ranked:
+        if not count:
+            continue
+        figures = out.setdefault(group_id, ActivityFigures())
+        figures.total += count
+        figures.people_reached += reached
+        figures.by_kind.append(KindCount(kind, KIND_LABELS.get(kind, kind), count, reached))
     return out
 
 

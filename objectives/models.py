@@ -303,13 +303,15 @@ class ReportDelivery(models.Model):
 
 
 class ActivityMonth(models.Model):
-    """How many activities of one kind a group logged in one month."""
+    """How many activities of one kind a group logged in one month, and the people they
+    reached."""
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
     group = models.ForeignKey(PeerGroup, on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="The month's first day.")
     kind = models.CharField(max_length=30)
     count = models.PositiveIntegerField()
+    reached = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [

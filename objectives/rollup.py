@@ -69,6 +69,7 @@ def _activity_rows(activities: Iterable[dict]) -> list[ActivityMonth]:
             month=_day(r["month"]),
             kind=r["kind"],
             count=r["n"],
+            reached=r["reached"] or 0,
         )
         for r in activities
     ]
@@ -92,7 +93,7 @@ def _activities_by_month(qs: QuerySet[Activity]) -> Iterable[dict]:
     return (
         qs.order_by()
         .values("network_id", "group_id", "kind", month=TruncMonth("occurred_on"))
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id"), reached=Sum("people_reached"))
     )
 
 

@@ -30,6 +30,14 @@ def every_figure(measures, groups, network=None) -> list:
                         network, start=start or dt.date(2024, 12, 1), end=end
                     )
                 )
+                out.append(
+                    figures.activity_figures(
+                        network,
+                        group_ids=[g.pk for g in groups],
+                        start=start or dt.date(2024, 12, 1),
+                        end=end,
+                    )
+                )
         for period in ("month", "week"):
             out.append(
                 figures.measure_series(measures, start=dt.date(2025, 2, 3), end=end, period=period)

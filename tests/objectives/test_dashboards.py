@@ -265,10 +265,10 @@ def test_group_dashboard_query_count_is_fixed(world, as_user, measures):
     with CaptureQueriesContext(connection) as large:
         client.get(group_url(world))
     # 17 (the group's referral measures, made and closed value, in one query), each group's
-    # latest manual readings, whether anything is dated after today (the month series then
-    # read this month whole from the rollups), the menu, and the live referral figures
-    # (follow-up intervals, day spans)
-    assert len(small) == len(large) == 19 + MENU + 2
+    # latest manual readings, whether anything is dated after today, for the month series
+    # and for the activity figures (each then reads this month whole from the rollups),
+    # the menu, and the live referral figures (follow-up intervals, day spans)
+    assert len(small) == len(large) == 20 + MENU + 2
 
 
 # ---------------------------------------------------------------- my contribution

@@ -35,7 +35,9 @@ KINDS = ["course_taught", "meeting_hosted", "blog_written"]
 
 
 def _rollups() -> tuple[set, set]:
-    activities = set(ActivityMonth.objects.values_list("group_id", "month", "kind", "count"))
+    activities = set(
+        ActivityMonth.objects.values_list("group_id", "month", "kind", "count", "reached")
+    )
     contributions = set(
         ContributionMonth.objects.values_list("measure_id", "group_id", "month", "amount")
     )
@@ -80,7 +82,7 @@ def test_logging_an_activity_with_contributions_fills_its_month(world, measure):
         activity=activity, participants=[], contributions={measure.pk: Decimal("2.5")}
     )
     assert _rollups() == (
-        {(world.group.pk, dt.date(2026, 3, 1), "course_taught", 1)},
+        {(world.group.pk, dt.date(2026, 3, 1), "course_taught", 1, 0)},
         {(measure.pk, world.group.pk, dt.date(2026, 3, 1), Decimal("2.50"))},
     )
     net = world.network.pk
@@ -186,7 +188,12 @@ def random_history(world):
         for _ in range(130)
     ]
     for day, group, chance in days:
-        activity = ActivityFactory(group=group, kind=rng.choice(KINDS), occurred_on=day)
+        activity = ActivityFactory(
+            group=group,
+            kind=rng.choice(KINDS),
+            occurred_on=day,
+            people_reached=rng.randrange(0, 30),
+        )
         for m in measures[2:] if group != other else [foreign]:
             if rng.random() < chance:
                 ContributionFactory(
@@ -200,9 +207,9 @@ def random_history(world):
 
 def test_the_engine_gives_the_same_figures_from_rollups_as_from_rows(random_history, monkeypatch):
     measures, groups = random_history
-    from_rollups = every_figure(measures, groups)
+    from_rollups = every_figure(measures, groups, groups[0].network)
     monkeypatch.setattr(figures, "ROLLUP", False)
-    from_rows = every_figure(measures, groups)
+    from_rows = every_figure(measures, groups, groups[0].network)
     assert from_rollups == from_rows
     assert any(v for figure in from_rows for v in (figure.values() if figure else []))
 
@@ -222,6 +229,7 @@ def test_random_writes_keep_the_rollups_equal_to_the_rows(random_history, monkey
     for activity in rng.sample(activities, 30):
         activity.occurred_on += dt.timedelta(days=rng.randrange(-40, 40))
         activity.kind = rng.choice(KINDS)
+        activity.people_reached = rng.randrange(0, 50)
         if activity.group_id in {g.pk for g in groups} and rng.random() < 0.5:
             activity.group = rng.choice(groups)  # a move to the other group (or the same)
         activity.save()
@@ -235,9 +243,9 @@ def test_random_writes_keep_the_rollups_equal_to_the_rows(random_history, monkey
     ).delete()
     assert_rollups_equal_the_rows()
     # The network rollups the network-wide reads sum give the rows' figures too.
-    from_rollups = every_figure(measures, groups)
+    from_rollups = every_figure(measures, groups, groups[0].network)
     monkeypatch.setattr(figures, "ROLLUP", False)
-    assert from_rollups == every_figure(measures, groups)
+    assert from_rollups == every_figure(measures, groups, groups[0].network)
 
 
 def test_a_groups_activity_total_from_the_rollup_equals_its_count(random_history):
