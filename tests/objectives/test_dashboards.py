@@ -557,3 +557,9 @@ def test_the_dashboard_links_the_group_dashboards_this_person_may_open(world, as
     gardeners = as_user(world.gardener).get(url("dashboard", world)).content.decode()
     assert f'href="{group_url(world)}"' in gardeners
     assert group_url(world, other) not in gardeners
+
+
+def test_the_group_dashboard_links_escape_the_groups_names(world, as_user, measures):
+    other = PeerGroupFactory(network=world.network, name="<b>Bees</b> & Co")
+    page = as_user(world.organiser).get(url("dashboard", world)).content.decode()
+    assert f'<a href="{group_url(world, other)}">&lt;b&gt;Bees&lt;/b&gt; &amp; Co</a>' in page
