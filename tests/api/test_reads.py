@@ -236,7 +236,7 @@ def test_activity_rows_are_what_the_serializer_writes(world, data):
 
     from groups.models import Activity
     from networks.policy import Access
-    from objectives.api import ActivityOut, _activity_cards, _attach_parts, activity_rows
+    from objectives.api import ActivityOut, _activity_cards, _attach_parts, _listed, activity_rows
 
     other = ActivityFactory(group=world.group, led_by=world.gardener, title="Walk",
                             description="Café & <b>", occurred_on=dt.date(2026, 2, 28))  # fmt: skip
@@ -248,7 +248,7 @@ def test_activity_rows_are_what_the_serializer_writes(world, data):
         cards = list(_activity_cards(Activity.objects.for_network(world.network)))
         activities = _attach_parts(cards)
         assert len(activities) == 2
-        fast = activity_rows(activities, access)
+        fast = activity_rows(list(_listed(Activity.objects.for_network(world.network))), access)
         slow = [dict(ActivityOut(a, context={"access": access}).data) for a in activities]
         for row, expected in zip(fast, slow, strict=True):
             assert list(row) == list(expected)
