@@ -38,7 +38,9 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -418,7 +420,7 @@ def _values(
     whole = start is None and by in (None, "group")
     readable = ROLLUP and totals and counted and (whole or (by != "week" and end.day != 1))
     networks, sources = {m.objective.network_id for m in counted}, {m.source for m in counted}
-    if readable and not _dated_from(networks, sources, end):
+    if readable and _nothing_from(networks, sources, end):
         if whole:
             found.update(_from_totals(counted, by, group_id))
             counted = []
@@ -467,6 +469,28 @@ def _dated_from(networks: set[int], sources: set[str], end: dt.date) -> bool:
         cursor.execute("SELECT " + " OR ".join(probes), params)
         (found,) = cursor.fetchone()
     return bool(found)
+
+
+# Inside `exact()`, figures are read without the shortcuts that rest on nothing being dated
+# from the end on (MeasureTotal, the end's month read whole from its rollup).
+_exact: ContextVar[bool] = ContextVar("figures_exact", default=False)
+
+
+@contextmanager
+def exact() -> Iterator[None]:
+    """For figures that are stored (reports): a row dated after the end and committed
+    between the check and the read would otherwise be counted in them for good. Pages may
+    take the shortcuts: their next reading is right again. Also a decorator."""
+    token = _exact.set(True)
+    try:
+        yield
+    finally:
+        _exact.reset(token)
+
+
+def _nothing_from(networks: set[int], sources: set[str], end: dt.date) -> bool:
+    """Whether the shortcuts hold: not inside `exact()`, and nothing dated from `end` on."""
+    return not _exact.get() and not _dated_from(networks, sources, end)
 
 
 def _from_totals(
@@ -898,7 +922,7 @@ def activity_figures(
             .annotate(n=Count("id"), reached=Sum("people_reached"))
         )
     else:
-        if end.day != 1 and not _dated_from({network.pk}, {Source.ACTIVITY_COUNT}, end):
+        if end.day != 1 and _nothing_from({network.pk}, {Source.ACTIVITY_COUNT}, end):
             end = _first_whole_month(end)  # its month is all before end: read it whole
         first, stop = _first_whole_month(start), end.replace(day=1)
         months = ActivityMonth.objects.filter(
@@ -946,7 +970,7 @@ def activity_counts_by_month(
             .annotate(n=Count("id"))
         )
     else:
-        if end.day != 1 and not _dated_from({network.pk}, {Source.ACTIVITY_COUNT}, end):
+        if end.day != 1 and _nothing_from({network.pk}, {Source.ACTIVITY_COUNT}, end):
             end = _first_whole_month(end)  # its month is all before end: read it whole
         first, stop = _first_whole_month(start), end.replace(day=1)
         months = NetworkActivityMonth.objects.filter(

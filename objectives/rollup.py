@@ -417,12 +417,20 @@ def _write_totals(measures: list[Measure], group_id: int | None = None) -> None:
 
 
 def _counted(**filters: Any) -> list[Measure]:
+    # Only the columns the totals read: migration 0010 runs this on the schema of its day.
     return list(
         Measure.objects.filter(**filters)
         .exclude(source=Source.MANUAL)
         .select_related("objective")
+        .only("source", "activity_kinds", "objective__network_id", "objective__starts_on")
         .order_by("pk")
     )
+
+
+def lock_network(network_id: int | None) -> None:
+    """Take a network's row lock (see the module), if it still has one."""
+    if network_id is not None:
+        list(Network.objects.select_for_update(no_key=True).filter(pk=network_id).values("pk"))
 
 
 def refresh_totals(touched: Iterable[Touched], sources: set[str]) -> None:
@@ -443,7 +451,7 @@ def refresh_measure_totals(objective_id: int) -> None:
     source or kinds, or the objective's start, changed), under its network's row lock: the
     writers of its groups take that lock first, so none can interleave."""
     network_id = (
-        Network.objects.select_for_update(no_key=True)
+        Network.objects.select_for_update(no_key=True, of=("self",))
         .filter(objectives__pk=objective_id)
         .values_list("pk", flat=True)
         .first()

@@ -86,6 +86,7 @@ def report_objectives(network: Network, period: ReportPeriod) -> QuerySet[Object
     )
 
 
+@engine.exact()
 def network_figures(*, network: Network, period: ReportPeriod) -> Figures:
     """What every group's report shares: computed once per network and period.
 
@@ -303,6 +304,7 @@ def _measures_for_group(
     return objectives
 
 
+@engine.exact()
 def reports_data(
     *, network: Network, groups: list[PeerGroup], period: ReportPeriod, figures: Figures
 ) -> dict[int, Snapshot]:

@@ -111,46 +111,36 @@ def contribution_written(sender: type, instance: Contribution, **kwargs: Any) ->
     rollup.refresh_cells(rollup.activity_cells(instance.activity_id), activities=False)
 
 
-# What a measure's totals (MeasureTotal) are counted by: its source and kinds, and its
-# objective's start.
-def _measure_rule(instance: Measure) -> tuple:
-    fields = instance.__dict__
-    return fields.get("objective_id"), fields.get("source"), fields.get("activity_kinds")
-
-
-def measure_loaded(sender: type, instance: Measure, **kwargs: Any) -> None:
-    instance._totals_rule = _measure_rule(instance)  # type: ignore[attr-defined]
-
-
 def measure_saved(sender: type, instance: Measure, created: bool, **kwargs: Any) -> None:
-    before = getattr(instance, "_totals_rule", None)
-    rule = _measure_rule(instance)
-    if created and instance.source == Measure.Source.MANUAL:
-        pass  # read from its check-ins: no totals
-    elif created or before != rule:
-        for objective_id in {rule[0], before[0] if before else None} - {None}:
-            rollup.refresh_measure_totals(objective_id)
-    instance._totals_rule = rule  # type: ignore[attr-defined]
-
-
-def objective_loaded(sender: type, instance: Objective, **kwargs: Any) -> None:
-    instance._totals_start = instance.__dict__.get("starts_on")  # type: ignore[attr-defined]
+    """A measure's totals follow its source, kinds and objective. Recomputed on every save
+    (measures are edited rarely), not on a detected change: a save from an older state (the
+    admin's history revert) would compare equal to what it loaded."""
+    if not (created and instance.source == Measure.Source.MANUAL):  # else: no totals
+        rollup.refresh_measure_totals(instance.objective_id)
 
 
 def objective_saved(sender: type, instance: Objective, created: bool, **kwargs: Any) -> None:
-    start = instance.__dict__.get("starts_on")
-    if not created and start != getattr(instance, "_totals_start", start):
+    """Its start bounds what its measures count (a new objective has no measures yet)."""
+    if not created:
         rollup.refresh_measure_totals(instance.pk)
-    instance._totals_start = start  # type: ignore[attr-defined]
+
+
+def totals_deleting(sender: type, instance: Any, **kwargs: Any) -> None:
+    """A measure, objective or group about to be deleted takes its network's row lock
+    first, as every writer of the totals does (objectives.rollup): its totals' cascade then
+    cannot interleave with a writer putting rows back for it."""
+    rollup.lock_network(_network_id(instance))
 
 
 def connect() -> None:
     post_init.connect(activity_loaded, sender=Activity, dispatch_uid="rollup-activity-init")
     post_init.connect(referral_loaded, sender=Referral, dispatch_uid="rollup-referral-init")
-    post_init.connect(measure_loaded, sender=Measure, dispatch_uid="totals-measure-init")
     post_save.connect(measure_saved, sender=Measure, dispatch_uid="totals-measure-save")
-    post_init.connect(objective_loaded, sender=Objective, dispatch_uid="totals-objective-init")
     post_save.connect(objective_saved, sender=Objective, dispatch_uid="totals-objective-save")
+    for deleted in (Measure, Objective, PeerGroup):
+        pre_delete.connect(
+            totals_deleting, sender=deleted, dispatch_uid=f"totals-{deleted.__name__}"
+        )
     for name, signal in (("save", post_save), ("delete", post_delete)):
         signal.connect(activity_written, sender=Activity, dispatch_uid=f"rollup-activity-{name}")
         signal.connect(referral_written, sender=Referral, dispatch_uid=f"rollup-referral-{name}")

@@ -288,7 +288,14 @@ def _summary_context(
         "cards": cards,
         "objective_rule": figures.OBJECTIVE_RULE,
         "card_groups": CARD_GROUPS,
+        "all_groups": all_groups,
     }
+
+
+def _all_groups(request: AuthenticatedRequest) -> bool:
+    """Whether the cards list every group (`?groups=all`), kept by the check-in form's
+    swaps of a card."""
+    return request.GET.get("groups") == "all"
 
 
 @login_required
@@ -305,9 +312,7 @@ def objective_detail(
         "network": network,
         "access": access,
         "objective": objective,
-        **_summary_context(
-            network, access, objective, values, all_groups=request.GET.get("groups") == "all"
-        ),
+        **_summary_context(network, access, objective, values, all_groups=_all_groups(request)),
         "history": change_history(objective),
         "chart": chart,
     }
@@ -413,7 +418,7 @@ def checkin_create(
     }
     if request.htmx:
         objective = _objective(network, measure.objective_id)
-        summary = _summary_context(network, access, objective)
+        summary = _summary_context(network, access, objective, all_groups=_all_groups(request))
         context |= {
             "card": next(c for c in summary["cards"] if c.measure.pk == measure.pk),
             "checkin_open": not saved and not request.GET.get("cancel"),
@@ -422,6 +427,7 @@ def checkin_create(
             "oob_summary": summary["summary"] if saved else None,
             "objective_rule": summary["objective_rule"],
             "card_groups": summary["card_groups"],
+            "all_groups": summary["all_groups"],
         }
         return render(request, "objectives/_measure_card.html", context)
     return render(request, "objectives/objective_checkin_form.html", context)

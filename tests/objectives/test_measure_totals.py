@@ -138,3 +138,52 @@ def test_a_month_with_a_row_after_the_end_is_read_from_its_rows(world, objective
     ActivityFactory(group=world.group, occurred_on=_day(3, 9))
     series = figures.measure_series([measure], start=_day(3, 1), end=_day(3, 9), period="month")
     assert series[measure.pk] == [(_day(3, 1), Decimal(1))]
+
+
+def test_a_measure_saved_back_from_its_history_has_its_totals_again(world, objective):
+    ActivityFactory(group=world.group, occurred_on=_day(3, 5))
+    ActivityFactory(group=world.group, occurred_on=_day(3, 6))
+    ReferralFactory(group=world.group, made_on=_day(3, 7))
+    measure = MeasureFactory(objective=objective, source=Source.ACTIVITY_COUNT)
+    measure.source = Source.REFERRALS_MADE
+    measure.save()
+    # The admin's history revert saves the old state, which it also loaded.
+    measure.history.earliest().instance.save()
+    assert measure_totals() == {(measure.pk, world.group.pk, Decimal("2.00"))}
+
+
+def test_an_objective_start_saved_back_from_its_history_counts_again(world, objective):
+    ActivityFactory(group=world.group, occurred_on=_day(1, 5))
+    ActivityFactory(group=world.group, occurred_on=_day(3, 5))
+    measure = MeasureFactory(objective=objective, source=Source.ACTIVITY_COUNT)
+    objective.starts_on = _day(1, 1)
+    objective.save()
+    objective.history.earliest().instance.save()
+    assert measure_totals() == {(measure.pk, world.group.pk, Decimal("1.00"))}
+
+
+@pytest.mark.parametrize("deleted", ["measure", "objective", "group"])
+def test_a_delete_takes_the_networks_lock_before_the_totals_go(world, objective, deleted):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    measure = MeasureFactory(objective=objective, source=Source.ACTIVITY_COUNT)
+    ActivityFactory(group=world.group, occurred_on=_day(3, 5))
+    target = {"measure": measure, "objective": objective, "group": world.group}[deleted]
+    with CaptureQueriesContext(connection) as queries:
+        target.delete()
+    sql = [q["sql"] for q in queries.captured_queries]
+    lock = next(i for i, s in enumerate(sql) if "networks_network" in s and "FOR" in s)
+    gone = next(
+        i for i, s in enumerate(sql) if s.startswith('DELETE FROM "objectives_measuretotal"')
+    )
+    assert lock < gone
+
+
+def test_stored_figures_are_read_exactly_without_the_totals(world, objective):
+    measure = MeasureFactory(objective=objective, source=Source.ACTIVITY_COUNT)
+    ActivityFactory(group=world.group, occurred_on=_day(3, 5))
+    MeasureTotal.objects.filter(measure=measure).update(value=41)
+    with figures.exact():
+        assert figures.measure_values([measure], end=END) == {measure.pk: Decimal(1)}
+    assert figures.measure_values([measure], end=END) == {measure.pk: Decimal(41)}

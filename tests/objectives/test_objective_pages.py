@@ -696,6 +696,22 @@ def test_cancel_under_htmx_closes_the_form(world, as_user, measure):
     assert 'name="value"' not in response.content.decode()
 
 
+def test_a_check_in_under_htmx_keeps_every_group_listed(world, as_user, measure):
+    _twelve_groups_reading(world, measure)
+    checkin = url("checkin_create", world, measure_id=measure.pk)
+    opened = as_user(world.organiser).get(checkin + "?groups=all", **HX).content.decode()
+    assert f'hx-post="{checkin}?groups=all"' in opened
+    assert "?cancel=1&amp;groups=all" in opened
+    saved = (
+        as_user(world.organiser)
+        .post(checkin + "?groups=all", checkin_data(value="64"), **HX)
+        .content.decode()
+    )
+    parts = saved[saved.index('<ul class="group-parts">') :]
+    assert "Group 11" in parts[: parts.index("</ul>")]
+    assert f'hx-get="{checkin}?groups=all"' in saved
+
+
 def test_check_in_without_htmx_is_a_full_page_form(world, as_user, measure):
     body = (
         as_user(world.gardener)

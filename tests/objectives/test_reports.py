@@ -572,12 +572,12 @@ def _busy_groups(setup, n: int) -> None:
 def test_a_periods_reports_cost_a_fixed_number_of_queries(setup, n, django_assert_num_queries):
     world = setup[0]
     _busy_groups(setup, n)
-    # groups missing; objectives, measures; the values at the period's end: whether
-    # anything is dated after it, and (nothing being) the measure totals; 3 by group; then
-    # per batch: previous, activities, referrals (figures and day spans), most active (led
-    # and joined ranked in one query), names, newest, savepoint, insert, webhook endpoints
-    # listening for report.published, release
-    with django_assert_num_queries(1 + 2 + 2 + 3 + 11):
+    # groups missing; objectives, measures, 3 sources, 3 by group (stored figures read
+    # exactly: no MeasureTotal, no check for rows after the period); then per batch:
+    # previous, activities, referrals (figures and day spans), most active (led and joined
+    # ranked in one query), names, newest, savepoint, insert, webhook endpoints listening
+    # for report.published, release
+    with django_assert_num_queries(1 + 2 + 3 + 3 + 11):
         written = services.reports_for_period(
             network=world.network, period_start=MARCH[0], period_end=MARCH[1], deliver=False
         )
