@@ -339,7 +339,21 @@ def test_console_lists_members_without_activity_this_period(world, as_user):
     ActivityFactory(group=world.group, led_by=world.gardener, occurred_on=world.network.today())
     panels = as_user(world.gardener).get(url("console", world)).context["panels"]
     assert [p["group"] for p in panels] == [world.group]
-    assert panels[0]["idle"] == [world.member]
+    assert [person["id"] for person in panels[0]["idle"]] == [world.member.pk]
+
+
+def test_console_lists_idle_members_longest_standing_first_then_gardeners(world, as_user):
+    joined = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    world.group.memberships.update(joined_at=joined)
+    newcomer = GroupMembershipFactory(group=world.group, joined_at=joined + dt.timedelta(days=2))
+    veteran = GroupMembershipFactory(group=world.group, joined_at=joined - dt.timedelta(days=2))
+    panels = as_user(world.gardener).get(url("console", world)).context["panels"]
+    assert [person["id"] for person in panels[0]["idle"]] == [
+        veteran.user_id,
+        world.member.pk,
+        newcomer.user_id,
+        world.gardener.pk,
+    ]
 
 
 def test_console_counts_joining_an_activity_as_activity(world, as_user):
