@@ -27,6 +27,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from groups.models import Activity, GroupMembership, PeerGroup
+from networks.formatting import day_month
 from networks.http import AuthenticatedRequest
 from networks.links import url_for_each
 from networks.models import Invitation, Network, User
@@ -459,7 +460,7 @@ def console_panels(
     overdue_counts: dict[int, int] = {}
     for _, group_id, total in ranked:
         overdue_counts[group_id] = total
-    overdue: dict[int, list[Referral]] = defaultdict(list)
+    overdue: dict[int, list[dict[str, Any]]] = defaultdict(list)
     overdue_rows = (
         Referral.objects.filter(pk__in=[pk for pk, _, _ in ranked])
         .select_related("referrer", "receiver", "client")
@@ -476,12 +477,25 @@ def console_panels(
             "id",
         )
     )
+    # The lists' rows are what they show, ready for the template: a panel's lookups,
+    # filters and model methods cost more there than the queries did.
     referral_url = url_for_each("referrals:detail", "referral_id", network_slug=network.slug)
     for referral in overdue_rows:
         referral.group = by_id[referral.group_id]
-        referral.url = referral_url(referral.pk)  # type: ignore[attr-defined]
-        referral.show_client = access is not None and access.can_see_client(referral)  # type: ignore[attr-defined]
-        overdue[referral.group_id].append(referral)
+        due = referral.follow_up_on
+        overdue[referral.group_id].append(
+            {
+                "referral": referral,
+                "url": referral_url(referral.pk),
+                "referrer": str(referral.referrer),
+                "receiver": str(referral.receiver),
+                "show_client": access is not None and access.can_see_client(referral),
+                "client": str(referral.client),
+                "due": due if due is not None and due < today else None,
+                "quiet_since": referral.last_touch_on or referral.made_on,
+                "status": referral.get_status_display().lower(),
+            }
+        )
     follow_through = figures.group_follow_through(network, group_ids, today)
     stale: dict[int, list[dict[str, Any]]] = defaultdict(list)
     stale_rows = (
@@ -498,10 +512,18 @@ def console_panels(
     )
     for row in stale_rows:
         stale[row["group_id"]].append(row)
-    invitations: dict[int, list[Invitation]] = defaultdict(list)
+    invitations: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for invitation in Invitation.objects.pending().filter(group_id__in=group_ids):
         if invitation.group_id is not None:
-            invitations[invitation.group_id].append(invitation)
+            invitations[invitation.group_id].append(
+                {
+                    "invitation": invitation,
+                    "email": invitation.email,
+                    "role": invitation.get_role_display().lower(),
+                    "sent": day_month(timezone.localtime(invitation.created_at)),
+                    "expires": day_month(timezone.localtime(invitation.expires_at)),
+                }
+            )
     group_url = url_for_each("groups:detail", "group_slug", network_slug=network.slug)
     panels = []
     for group in groups:
