@@ -12,6 +12,8 @@ import math
 import time
 from collections import Counter, defaultdict
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -390,9 +392,9 @@ def console_panels(
     group_ids = [g.pk for g in groups]
     by_id = {g.pk: g for g in groups}
     limit = LIST_LIMIT if len(groups) == 1 else CONSOLE_PREVIEW
-    # Only what the lists show is loaded whole: the memberships come as ids (gardeners
-    # first, then the longest-standing members) and the overdue referrals as ranked ids;
-    # then the first `limit` of each list per group are fetched, and the rest is counted.
+    # Only what the lists show is loaded whole: the memberships come as ids (members, then
+    # gardeners, the longest-standing first) and the overdue referrals as ranked ids; then
+    # the first `limit` of each list per group are fetched, and the rest is counted.
     memberships = (
         GroupMembership.objects.filter(group_id__in=group_ids)
         .order_by("group_id", MEMBERS_BEFORE_GARDENERS, "joined_at", "id")
@@ -400,7 +402,8 @@ def console_panels(
     )
     in_period = Activity.objects.filter(group_id__in=group_ids).in_period(period.start, period.end)
     # Who led or joined an activity of the period, in each group: one UNION.
-    active = set(
+    active: dict[int, set[int]] = defaultdict(set)
+    for group_id, user_id in (
         in_period.order_by()
         .values_list("group_id", "led_by_id")
         .union(
@@ -408,17 +411,17 @@ def console_panels(
             .order_by()
             .values_list("activity__group_id", "user_id")
         )
-    )
-    member_count: Counter[int] = Counter()
-    idle_count: Counter[int] = Counter()
-    idle_ids: dict[int, list[int]] = defaultdict(list)
-    for group_id, user_id in memberships:
-        member_count[group_id] += 1
-        if (group_id, user_id) in active:
-            continue
-        idle_count[group_id] += 1
-        if idle_count[group_id] <= limit:
-            idle_ids[group_id].append(user_id)
+    ):
+        active[group_id].add(user_id)
+    member_count: dict[int, int] = {}
+    idle_count: dict[int, int] = {}
+    idle_ids: dict[int, list[int]] = {}
+    for group_id, rows in groupby(memberships, key=itemgetter(0)):
+        users = [user_id for _, user_id in rows]
+        idle = [user_id for user_id in users if user_id not in active[group_id]]
+        member_count[group_id] = len(users)
+        idle_count[group_id] = len(idle)
+        idle_ids[group_id] = idle[:limit]
     # Shown, never changed: plain rows (a model instance costs its post_init signals too).
     people = {
         row["id"]: row
@@ -466,12 +469,17 @@ def console_panels(
     overdue: dict[int, list[dict[str, Any]]] = defaultdict(list)
     overdue_rows = (
         Referral.objects.filter(pk__in=[pk for pk, _, _ in ranked])
-        .select_related("referrer", "receiver", "client")
+        .select_related("client")  # the policy reads the client's consent
         .only(
             *("group_id", "network_id", "referrer_id", "receiver_id", "status"),
             *("follow_up_on", "last_touch_on", "made_on"),
-            *("referrer__name", "referrer__email", "receiver__name", "receiver__email"),
             *("client__name", "client__consent"),
+        )
+        .annotate(
+            referrer_name=F("referrer__name"),
+            referrer_email=F("referrer__email"),
+            receiver_name=F("receiver__name"),
+            receiver_email=F("receiver__email"),
         )
         .order_by(
             "group_id",
@@ -490,8 +498,9 @@ def console_panels(
             {
                 "referral": referral,
                 "url": referral_url(referral.pk),
-                "referrer": str(referral.referrer),
-                "receiver": str(referral.receiver),
+                # as User.__str__, without a User for each of them
+                "referrer": referral.referrer_name or referral.referrer_email,  # type: ignore[attr-defined]
+                "receiver": referral.receiver_name or referral.receiver_email,  # type: ignore[attr-defined]
                 "show_client": access is not None and access.can_see_client(referral),
                 "client": str(referral.client),
                 "due": due if due is not None and due < today else None,
@@ -536,8 +545,8 @@ def console_panels(
                 "group": group,
                 "url": group_url(group.slug),
                 "idle": members.get(group.pk, []),
-                "idle_count": idle_count[group.pk],
-                "member_count": member_count[group.pk],
+                "idle_count": idle_count.get(group.pk, 0),
+                "member_count": member_count.get(group.pk, 0),
                 "overdue": overdue[group.pk],
                 "overdue_count": overdue_counts.get(group.pk, 0),
                 "follow_through": follow_through.get(group.pk),
