@@ -424,10 +424,12 @@ def console_panels(
         idle_ids[group_id] = idle[:limit]
     # Shown, never changed: plain rows (a model instance costs its post_init signals too).
     people = {
-        row["id"]: row
-        for row in User.objects.filter(pk__in={u for ids in idle_ids.values() for u in ids})
+        pk: {"id": pk, "name": name or email, "organisation": organisation}  # as User.__str__
+        for pk, name, email, organisation in User.objects.filter(
+            pk__in={u for ids in idle_ids.values() for u in ids}
+        )
         .order_by()
-        .values("id", "name", "email", "organisation")
+        .values_list("id", "name", "email", "organisation")
     }
     members = {g: [people[u] for u in ids if u in people] for g, ids in idle_ids.items()}
     # Overdue: a follow-up date gone by, or no touchpoint for the group's interval; one
@@ -543,7 +545,10 @@ def console_panels(
         panels.append(
             {
                 "group": group,
+                "anchor": f"console-{group.pk}",
+                "name": group.name,
                 "url": group_url(group.slug),
+                "follow_up_days": group.follow_up_days,
                 "idle": members.get(group.pk, []),
                 "idle_count": idle_count.get(group.pk, 0),
                 "member_count": member_count.get(group.pk, 0),
