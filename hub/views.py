@@ -93,14 +93,13 @@ def _activity(network: Network, pk: int) -> Activity:
 
 def _with_cards(activities: ActivityQuerySet) -> ActivityQuerySet:
     """What an activity card shows of the activity, its group and leader (only the columns
-    shown); `_mark_editable` adds its people and the measures it advanced."""
-    return activities.select_related("group", "led_by").defer(
-        "group__purpose", *(f"led_by__{f}" for f in USER_UNSHOWN)
+    shown: the leader's name and email, not a User for each card); `_mark_editable` adds
+    its people and the measures it advanced."""
+    return (
+        activities.select_related("group")
+        .defer("group__purpose")
+        .annotate(leader_name=F("led_by__name"), leader_email=F("led_by__email"))
     )
-
-
-# What a card never shows of a person.
-USER_UNSHOWN = ("password", "organisation", "sector", "expertise", "last_login")
 
 
 def _activity_form(
@@ -355,7 +354,8 @@ class _CardLinks:
 def _mark_editable(activities: Iterable[Activity], access: Access) -> list[Activity]:
     """The cards' rows with what a template cannot ask: `editable`
     (access.can_edit_activity), `links` (_CardLinks), `kind_label` (get_kind_display
-    normalises the choices at each call), and in two queries for all of them
+    normalises the choices at each call), `leader` (from `_with_cards`' columns), and in
+    two queries for all of them
     `participant_names` and `contribution_list` ((amount, unit, measure name) each). Read as
     plain values: prefetch_related builds a manager and a queryset per row, most of a page's
     time for 25 cards."""
@@ -379,6 +379,7 @@ def _mark_editable(activities: Iterable[Activity], access: Access) -> list[Activ
             advanced[activity_id].append(tuple(contribution))
     for activity in rows:
         activity.kind_label = KIND_LABELS.get(activity.kind, activity.kind)  # type: ignore[attr-defined]
+        activity.leader = activity.leader_name or activity.leader_email  # type: ignore[attr-defined]  # as User.__str__
         activity.editable = access.can_edit_activity(activity)  # type: ignore[attr-defined]
         activity.participant_names = names[activity.pk]  # type: ignore[attr-defined]
         activity.contribution_list = advanced[activity.pk]  # type: ignore[attr-defined]
