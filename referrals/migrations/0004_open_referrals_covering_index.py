@@ -16,6 +16,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='referral',
-            index=models.Index(condition=models.Q(('status__in', ['served', 'closed', 'declined']), _negated=True), fields=['group', 'follow_up_on', 'last_touch_on'], include=('made_on', 'id', 'network', 'status'), name='referrals_open_covering_idx'),
+            index=models.Index(condition=models.Q(('status__in', ['served', 'closed', 'declined']), _negated=True), fields=['group', 'follow_up_on', 'last_touch_on', 'id'], include=('made_on', 'network', 'status'), name='referrals_open_covering_idx'),
         ),
     ]
