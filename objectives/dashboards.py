@@ -60,6 +60,8 @@ DASHBOARD_CACHE_SECONDS = 24 * 60 * 60
 ACTIVE_DAYS = 90
 STALE_CHECK_IN_DAYS = 30
 KIND_LABELS = figures.KIND_LABELS
+# get_status_display normalises the choices at each call.
+STATUS_LABELS = dict(Referral.Status.choices)
 
 
 def _label(month: dt.date) -> str:
@@ -502,7 +504,7 @@ def console_panels(
                 "client": str(referral.client),
                 "due": due if due is not None and due < today else None,
                 "quiet_since": referral.last_touch_on or referral.made_on,
-                "status": referral.get_status_display().lower(),
+                "status": STATUS_LABELS.get(referral.status, referral.status).lower(),
             }
         )
     follow_through = figures.group_follow_through(network, group_ids, today)
