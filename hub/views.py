@@ -357,14 +357,16 @@ class _CardLinks:
         return links
 
 
-def _mark_editable(activities: Iterable[Activity], access: Access) -> list[Activity]:
+def _mark_editable(
+    activities: Iterable[Activity], access: Access, *, saved: bool = False
+) -> list[Activity]:
     """The cards' rows with what a template cannot ask: `editable`
     (access.can_edit_activity), `links` (_CardLinks), `kind_label` (get_kind_display
-    normalises the choices at each call), `leader` (from `_with_cards`' columns), and in
-    two queries for all of them
-    `participant_names` and `contribution_list` ((amount, unit, measure name) each). Read as
-    plain values: prefetch_related builds a manager and a queryset per row, most of a page's
-    time for 25 cards."""
+    normalises the choices at each call), `leader` (from `_with_cards`' columns), `saved`
+    (the card just saved shows a badge), and in two queries for all of them
+    `participant_text` (their names, joined) and `contribution_list` ((amount, unit, measure
+    name) each). Read as plain values: prefetch_related builds a manager and a queryset per
+    row, most of a page's time for 25 cards."""
     rows = list(activities)
     links = _CardLinks(access.network) if rows else None
     ids = [a.pk for a in rows]
@@ -387,7 +389,8 @@ def _mark_editable(activities: Iterable[Activity], access: Access) -> list[Activ
         activity.kind_label = KIND_LABELS.get(activity.kind, activity.kind)  # type: ignore[attr-defined]
         activity.leader = activity.leader_name or activity.leader_email  # type: ignore[attr-defined]  # as User.__str__
         activity.editable = access.can_edit_activity(activity)  # type: ignore[attr-defined]
-        activity.participant_names = names[activity.pk]  # type: ignore[attr-defined]
+        activity.participant_text = ", ".join(names[activity.pk])  # type: ignore[attr-defined]
+        activity.saved = saved  # type: ignore[attr-defined]
         activity.contribution_list = advanced[activity.pk]  # type: ignore[attr-defined]
         activity.links = links.for_activity(activity)  # type: ignore[attr-defined,union-attr]
     return rows
@@ -668,11 +671,11 @@ def activity_edit(
     if saved:
         if request.htmx:
             activity = _with_cards(Activity.objects.filter(pk=activity.pk)).get()
-            _mark_editable([activity], access)
+            _mark_editable([activity], access, saved=True)
             return render(
                 request,
                 "groups/_activity.html",
-                {"network": network, "access": access, "activity": activity, "saved": True},
+                {"network": network, "access": access, "activity": activity},
             )
         messages.success(request, f"Saved “{activity.title}”.")
         # Its own page: the group page lists only the latest few.
