@@ -118,6 +118,15 @@ class GroupMembership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["group", "user"], name="groups_groupmembership_once"),
         ]
+        indexes = [
+            # The console's idle members: a page of groups' memberships in the order they
+            # are listed, read from the index alone (sorting them took 4 ms).
+            models.Index(
+                fields=["group", "-role", "joined_at", "id"],
+                include=["user"],
+                name="groups_membership_order_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.group} ({self.get_role_display()})"

@@ -6,6 +6,7 @@ their models and services directly.
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from html import escape
 
 from django.contrib import messages
@@ -54,6 +55,7 @@ PAGE_SIZE = 25
 GROUPS_PER_PAGE = 25
 RECENT_ACTIVITIES = 10
 MEMBERS_SHOWN = 20
+KIND_LABELS = dict(Activity.Kind.choices)
 
 
 def _group(network: Network, slug: str) -> PeerGroup:
@@ -91,14 +93,13 @@ def _activity(network: Network, pk: int) -> Activity:
 
 def _with_cards(activities: ActivityQuerySet) -> ActivityQuerySet:
     """What an activity card shows of the activity, its group and leader (only the columns
-    shown); `_mark_editable` adds its people and the measures it advanced."""
-    return activities.select_related("group", "led_by").defer(
-        "group__purpose", *(f"led_by__{f}" for f in USER_UNSHOWN)
+    shown: the leader's name and email, not a User for each card); `_mark_editable` adds
+    its people and the measures it advanced."""
+    return (
+        activities.select_related("group")
+        .defer("group__purpose")
+        .annotate(leader_name=F("led_by__name"), leader_email=F("led_by__email"))
     )
-
-
-# What a card never shows of a person.
-USER_UNSHOWN = ("password", "organisation", "sector", "expertise", "last_login")
 
 
 def _activity_form(
@@ -295,11 +296,9 @@ def _member_page(request: AuthenticatedRequest, group: PeerGroup) -> dict:
     """The group's members a page at a time (gardeners first), or those matching
     `member_q`: a group of hundreds renders its first few, not a form for everyone."""
     typed = request.GET.get("member_q", "").strip()[:100]
-    memberships = (
-        group.memberships.select_related("user")
-        .only("group_id", "user_id", "role", "user__name", "user__email", "user__organisation")
-        .order_by("role", "user__name", "id")  # "gardener" < "member": gardeners first
-    )
+    memberships = group.memberships.order_by(  # "gardener" < "member": gardeners first
+        "role", "user__name", "id"
+    ).values_list("id", "role", "user__name", "user__email", "user__organisation")
     # The total and whether the group has a gardener: read with the group on its own page
     # (_group_with_totals), else in one query.
     totals = getattr(group, "member_totals", None) or group.memberships.aggregate(
@@ -318,12 +317,20 @@ def _member_page(request: AuthenticatedRequest, group: PeerGroup) -> dict:
     group_kwargs = {"network_slug": group.network.slug, "group_slug": group.slug}
     role_url = url_for_each("groups:member_role", "membership_id", **group_kwargs)
     remove_url = url_for_each("groups:member_remove", "membership_id", **group_kwargs)
-    page.object_list = list(page.object_list)
-    for membership in page.object_list:
-        membership.role_url = role_url(membership.pk)  # type: ignore[attr-defined]
-        membership.remove_url = remove_url(membership.pk)  # type: ignore[attr-defined]
+    # The rows as shown: a membership and a User per row cost more than the query did.
+    members = [
+        {
+            "name": name or email,  # as User.__str__
+            "organisation": organisation,
+            "role": role,
+            "role_url": role_url(pk),
+            "remove_url": remove_url(pk),
+        }
+        for pk, role, name, email, organisation in page.object_list
+    ]
     return {
         "members_page": page,
+        "members": members,
         "member_count": totals["members"],
         "has_gardener": totals["gardeners"] > 0,
         "member_q": typed,
@@ -350,12 +357,16 @@ class _CardLinks:
         return links
 
 
-def _mark_editable(activities: Iterable[Activity], access: Access) -> list[Activity]:
+def _mark_editable(
+    activities: Iterable[Activity], access: Access, *, saved: bool = False
+) -> list[Activity]:
     """The cards' rows with what a template cannot ask: `editable`
-    (access.can_edit_activity), `links` (_CardLinks), and in two queries for all of them
-    `participant_names` and `contribution_list` ((amount, unit, measure name) each). Read as
-    plain values: prefetch_related builds a manager and a queryset per row, most of a page's
-    time for 25 cards."""
+    (access.can_edit_activity), `links` (_CardLinks), `kind_label` (get_kind_display
+    normalises the choices at each call), `leader` (from `_with_cards`' columns), `saved`
+    (the card just saved shows a badge), and in two queries for all of them
+    `participant_text` (their names, joined) and `contribution_list` ((amount, unit, measure
+    name) each). Read as plain values: prefetch_related builds a manager and a queryset per
+    row, most of a page's time for 25 cards."""
     rows = list(activities)
     links = _CardLinks(access.network) if rows else None
     ids = [a.pk for a in rows]
@@ -375,8 +386,11 @@ def _mark_editable(activities: Iterable[Activity], access: Access) -> list[Activ
         for activity_id, *contribution in contributions:
             advanced[activity_id].append(tuple(contribution))
     for activity in rows:
+        activity.kind_label = KIND_LABELS.get(activity.kind, activity.kind)  # type: ignore[attr-defined]
+        activity.leader = activity.leader_name or activity.leader_email  # type: ignore[attr-defined]  # as User.__str__
         activity.editable = access.can_edit_activity(activity)  # type: ignore[attr-defined]
-        activity.participant_names = names[activity.pk]  # type: ignore[attr-defined]
+        activity.participant_text = ", ".join(names[activity.pk])  # type: ignore[attr-defined]
+        activity.saved = saved  # type: ignore[attr-defined]
         activity.contribution_list = advanced[activity.pk]  # type: ignore[attr-defined]
         activity.links = links.for_activity(activity)  # type: ignore[attr-defined,union-attr]
     return rows
@@ -485,12 +499,25 @@ def invitation_withdraw(
 # Activities
 
 
-def active_groups(network: Network) -> list[PeerGroup]:
-    return list(network.groups.active().only("name", "slug", "network"))
+@dataclass(frozen=True)
+class GroupChoice:
+    """A group as the log's filter and menu show it, with what the policy's group rules
+    read (its id and network): a model instance for each of a network's 200 groups took
+    4 ms of the activity log."""
+
+    id: int
+    network_id: int
+    name: str
+    slug: str
+
+
+def active_groups(network: Network) -> list[GroupChoice]:
+    rows = network.groups.active().values_list("id", "network_id", "name", "slug")
+    return [GroupChoice(*row) for row in rows]
 
 
 def activity_filters(
-    network: Network, data: QueryDict | None, groups: list[PeerGroup]
+    network: Network, data: QueryDict | None, groups: list[GroupChoice]
 ) -> ActivityFilterSet:
     """The activity log's filters (objectives.filters, which the API uses too), for the log
     and its exports alike."""
@@ -524,7 +551,7 @@ def _log_paginator(network: Network, filters: ActivityFilterSet, rows: QuerySet)
     return Paginator(rows, PAGE_SIZE)
 
 
-def _log_menu(network: Network, groups: list[PeerGroup]) -> SafeString:
+def _log_menu(network: Network, groups: list[GroupChoice]) -> SafeString:
     """The "Log an activity" menu's items, a link to each group's form, written in Python
     as an organiser's menu lists every group (a template loop over 200 took a millisecond)."""
     form_url = url_for_each("groups:activity_create", "group_slug", network_slug=network.slug)
@@ -644,11 +671,11 @@ def activity_edit(
     if saved:
         if request.htmx:
             activity = _with_cards(Activity.objects.filter(pk=activity.pk)).get()
-            _mark_editable([activity], access)
+            _mark_editable([activity], access, saved=True)
             return render(
                 request,
                 "groups/_activity.html",
-                {"network": network, "access": access, "activity": activity, "saved": True},
+                {"network": network, "access": access, "activity": activity},
             )
         messages.success(request, f"Saved “{activity.title}”.")
         # Its own page: the group page lists only the latest few.

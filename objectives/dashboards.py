@@ -12,6 +12,8 @@ import math
 import time
 from collections import Counter, defaultdict
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -27,6 +29,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from groups.models import Activity, GroupMembership, PeerGroup
+from networks.formatting import day_month
 from networks.http import AuthenticatedRequest
 from networks.links import url_for_each
 from networks.models import Invitation, Network, User
@@ -57,6 +60,8 @@ DASHBOARD_CACHE_SECONDS = 24 * 60 * 60
 ACTIVE_DAYS = 90
 STALE_CHECK_IN_DAYS = 30
 KIND_LABELS = figures.KIND_LABELS
+# get_status_display normalises the choices at each call.
+STATUS_LABELS = dict(Referral.Status.choices)
 
 
 def _label(month: dt.date) -> str:
@@ -385,41 +390,55 @@ def console_panels(
     group_ids = [g.pk for g in groups]
     by_id = {g.pk: g for g in groups}
     limit = LIST_LIMIT if len(groups) == 1 else CONSOLE_PREVIEW
-    # Only what the lists show is loaded whole: the memberships come as ids (gardeners
-    # first, then the longest-standing members) and the overdue referrals as ranked ids;
-    # then the first `limit` of each list per group are fetched, and the rest is counted.
+    # Only what the lists show is loaded whole: the memberships come as ids (members, then
+    # gardeners, the longest-standing first) and the overdue referrals as ranked ids; then
+    # the first `limit` of each list per group are fetched, and the rest is counted.
     memberships = (
         GroupMembership.objects.filter(group_id__in=group_ids)
-        .order_by("group_id", "-role", "joined_at", "id")
+        .order_by("group_id", "-role", "joined_at", "id")  # groups_membership_order_idx
         .values_list("group_id", "user_id")
     )
     in_period = Activity.objects.filter(group_id__in=group_ids).in_period(period.start, period.end)
-    active = set(in_period.order_by().values_list("group_id", "led_by_id").distinct())
-    active |= set(
-        Activity.participants.through.objects.filter(activity__in=in_period)
+    # Who led or joined an activity of the period, in each group: one UNION.
+    active: dict[int, set[int]] = defaultdict(set)
+    for group_id, user_id in (
+        in_period.order_by()
+        .values_list("group_id", "led_by_id")
+        .union(
+            Activity.participants.through.objects.filter(activity__in=in_period)
+            .order_by()
+            .values_list("activity__group_id", "user_id")
+        )
+    ):
+        active[group_id].add(user_id)
+    member_count: dict[int, int] = {}
+    idle_count: dict[int, int] = {}
+    idle_ids: dict[int, list[int]] = {}
+    for group_id, rows in groupby(memberships, key=itemgetter(0)):
+        users = [user_id for _, user_id in rows]
+        idle = [user_id for user_id in users if user_id not in active[group_id]]
+        member_count[group_id] = len(users)
+        idle_count[group_id] = len(idle)
+        idle_ids[group_id] = idle[:limit]
+    # Shown, never changed: plain rows (a model instance costs its post_init signals too).
+    people = {
+        pk: {"id": pk, "name": name or email, "organisation": organisation}  # as User.__str__
+        for pk, name, email, organisation in User.objects.filter(
+            pk__in={u for ids in idle_ids.values() for u in ids}
+        )
         .order_by()
-        .values_list("activity__group_id", "user_id")
-        .distinct()
-    )
-    member_count: Counter[int] = Counter()
-    idle_count: Counter[int] = Counter()
-    idle_ids: dict[int, list[int]] = defaultdict(list)
-    for group_id, user_id in memberships:
-        member_count[group_id] += 1
-        if (group_id, user_id) in active:
-            continue
-        idle_count[group_id] += 1
-        if idle_count[group_id] <= limit:
-            idle_ids[group_id].append(user_id)
-    people = User.objects.only("name", "email", "organisation").in_bulk(
-        {u for ids in idle_ids.values() for u in ids}
-    )
+        .values_list("id", "name", "email", "organisation")
+    }
     members = {g: [people[u] for u in ids if u in people] for g, ids in idle_ids.items()}
-    # Overdue: a follow-up date gone by, or no touchpoint for the group's interval.
-    quiet = Q(pk__in=[])
+    # Overdue: a follow-up date gone by, or no touchpoint for the group's interval; one
+    # condition per interval among the groups (usually one), not one per group.
+    by_interval: dict[int, list[int]] = defaultdict(list)
     for group in groups:
-        cutoff = today - dt.timedelta(days=group.follow_up_days)
-        quiet |= Q(group_id=group.pk) & (
+        by_interval[group.follow_up_days].append(group.pk)
+    quiet = Q(pk__in=[])
+    for days, ids in by_interval.items():
+        cutoff = today - dt.timedelta(days=days)
+        quiet |= Q(group_id__in=ids) & (
             Q(last_touch_on__lt=cutoff) | Q(last_touch_on__isnull=True, made_on__lt=cutoff)
         )
     overdue_all = (
@@ -447,15 +466,20 @@ def console_panels(
     overdue_counts: dict[int, int] = {}
     for _, group_id, total in ranked:
         overdue_counts[group_id] = total
-    overdue: dict[int, list[Referral]] = defaultdict(list)
+    overdue: dict[int, list[dict[str, Any]]] = defaultdict(list)
     overdue_rows = (
         Referral.objects.filter(pk__in=[pk for pk, _, _ in ranked])
-        .select_related("referrer", "receiver", "client")
+        .select_related("client")  # the policy reads the client's consent
         .only(
             *("group_id", "network_id", "referrer_id", "receiver_id", "status"),
             *("follow_up_on", "last_touch_on", "made_on"),
-            *("referrer__name", "referrer__email", "receiver__name", "receiver__email"),
             *("client__name", "client__consent"),
+        )
+        .annotate(
+            referrer_name=F("referrer__name"),
+            referrer_email=F("referrer__email"),
+            receiver_name=F("receiver__name"),
+            receiver_email=F("receiver__email"),
         )
         .order_by(
             "group_id",
@@ -464,10 +488,26 @@ def console_panels(
             "id",
         )
     )
+    # The lists' rows are what they show, ready for the template: a panel's lookups,
+    # filters and model methods cost more there than the queries did.
+    referral_url = url_for_each("referrals:detail", "referral_id", network_slug=network.slug)
     for referral in overdue_rows:
         referral.group = by_id[referral.group_id]
-        referral.show_client = access is not None and access.can_see_client(referral)  # type: ignore[attr-defined]
-        overdue[referral.group_id].append(referral)
+        due = referral.follow_up_on
+        overdue[referral.group_id].append(
+            {
+                "referral": referral,
+                "url": referral_url(referral.pk),
+                # as User.__str__, without a User for each of them
+                "referrer": referral.referrer_name or referral.referrer_email,  # type: ignore[attr-defined]
+                "receiver": referral.receiver_name or referral.receiver_email,  # type: ignore[attr-defined]
+                "show_client": access is not None and access.can_see_client(referral),
+                "client": str(referral.client),
+                "due": due if due is not None and due < today else None,
+                "quiet_since": referral.last_touch_on or referral.made_on,
+                "status": STATUS_LABELS.get(referral.status, referral.status).lower(),
+            }
+        )
     follow_through = figures.group_follow_through(network, group_ids, today)
     stale: dict[int, list[dict[str, Any]]] = defaultdict(list)
     stale_rows = (
@@ -484,18 +524,32 @@ def console_panels(
     )
     for row in stale_rows:
         stale[row["group_id"]].append(row)
-    invitations: dict[int, list[Invitation]] = defaultdict(list)
-    for invitation in Invitation.objects.pending().filter(group_id__in=group_ids):
-        if invitation.group_id is not None:
-            invitations[invitation.group_id].append(invitation)
+    invitations: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    pending = Invitation.objects.pending().filter(group_id__in=group_ids)
+    for group_id, email, role, sent, expires in pending.values_list(
+        "group_id", "email", "role", "created_at", "expires_at"
+    ):
+        invitations[group_id].append(
+            {
+                "email": email,
+                "role": Invitation.Role(role).label.lower(),
+                "sent": day_month(timezone.localtime(sent)),
+                "expires": day_month(timezone.localtime(expires)),
+            }
+        )
+    group_url = url_for_each("groups:detail", "group_slug", network_slug=network.slug)
     panels = []
     for group in groups:
         panels.append(
             {
                 "group": group,
+                "anchor": f"console-{group.pk}",
+                "name": group.name,
+                "url": group_url(group.slug),
+                "follow_up_days": group.follow_up_days,
                 "idle": members.get(group.pk, []),
-                "idle_count": idle_count[group.pk],
-                "member_count": member_count[group.pk],
+                "idle_count": idle_count.get(group.pk, 0),
+                "member_count": member_count.get(group.pk, 0),
                 "overdue": overdue[group.pk],
                 "overdue_count": overdue_counts.get(group.pk, 0),
                 "follow_through": follow_through.get(group.pk),

@@ -1,8 +1,8 @@
 """The one activity FilterSet: the activity log page and the API filter with it alike."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import escape
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import django_filters
 from django import forms
@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from groups.forms import IsoDateInput
-from groups.models import Activity, ActivityQuerySet, PeerGroup
+from groups.models import Activity, ActivityQuerySet
 from networks.models import Network, User
 from networks.people import PersonField, search_url
 from objectives.models import Contribution, Objective
@@ -52,6 +52,16 @@ class QuickSelect(forms.Select):
             flatatt(widget_attrs),
             mark_safe(options),  # noqa: S308 - every part escaped above
         )
+
+
+class NamedGroup(Protocol):
+    """What the group filter's choices read of a group: a PeerGroup or a lighter row."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def slug(self) -> str: ...
 
 
 class PersonFilter(django_filters.Filter):
@@ -100,7 +110,11 @@ class ActivityFilterSet(django_filters.FilterSet):
         form = ActivityRangeForm
 
     def __init__(
-        self, *args: Any, network: Network, groups: list[PeerGroup] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        network: Network,
+        groups: Sequence[NamedGroup] | None = None,
+        **kwargs: Any,
     ) -> None:
         """`groups`: the network's active groups, when the caller has them already."""
         super().__init__(*args, **kwargs)

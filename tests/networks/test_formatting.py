@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.template import Context, Template
 
-from networks.formatting import date_range, day, number, percent, quantity
+from networks.formatting import date_range, day, day_month, number, percent, quantity
 
 
 @pytest.mark.parametrize(
@@ -33,6 +33,13 @@ def test_percent_takes_a_fraction():
 def test_a_period_is_its_first_and_last_day():
     assert date_range(dt.date(2026, 10, 1), dt.date(2026, 10, 31)) == "1 Oct 2026 – 31 Oct 2026"
     assert day(dt.date(2026, 3, 9)) == "9 Mar 2026"
+
+
+def test_day_month_writes_what_the_date_filter_wrote():
+    moment = dt.datetime(2026, 12, 2, 9, 30, tzinfo=dt.UTC)
+    assert day_month(moment) == Template('{{ m|date:"j M" }}').render(Context({"m": moment}))
+    assert day_month(dt.date(2026, 3, 9)) == "9 Mar"
+    assert day_month(None) == "—"
 
 
 def test_templates_have_the_filters_without_loading_them():
