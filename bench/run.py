@@ -696,7 +696,7 @@ def vacuum_analyze() -> None:
         "objectives_activitymonth", "objectives_contributionmonth", "objectives_referralmonth",
         "objectives_networkactivitymonth", "objectives_networkcontributionmonth",
         "objectives_networkreferralmonth",
-        "objectives_membertotal", "objectives_checkin",
+        "objectives_membertotal", "objectives_measuretotal", "objectives_checkin",
         "referrals_referral", "referrals_touchpoint", "objectives_progressreport",
         "objectives_reportdelivery",
     ]  # fmt: skip
