@@ -137,3 +137,19 @@ def test_deploy_check_warns_without_an_https_site_url(site_url):
     result = _deploy_check(**({"SITE_URL": site_url} if site_url else {}))
     assert result.returncode != 0
     assert "grove.W001" in result.stderr + result.stdout
+
+
+def test_sqlite_builds_the_covering_indexes_without_a_warning():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--database", "default", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in PRODUCTION_UNSET},
+            "DEBUG": "true",
+            "DATABASE_URL": "sqlite:////tmp/grove-index-check.sqlite3",
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "W040" not in result.stdout + result.stderr
