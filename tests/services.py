@@ -5,7 +5,8 @@ Loaded as a pytest plugin (`-p tests.services` in pyproject.toml) so it runs fir
 - Otherwise PostgreSQL and Redis on 127.0.0.1 are used when they answer.
 - With CI set, a service that does not answer fails the run at once.
 - Locally, a missing service falls back (SQLite, no broker) and the run says so loudly;
-  tests marked `worker` are then skipped with that reason.
+  tests marked `worker` are then skipped with that reason, and so are tests marked
+  `row_locks` on SQLite (it takes no row locks: their SQL has no FOR ... UPDATE).
 """
 
 import os
@@ -39,7 +40,9 @@ if "DATABASE_URL" not in os.environ:
     elif CI:
         sys.exit("CI is set but PostgreSQL does not answer on 127.0.0.1:5432.")
     else:
-        notes.append("PostgreSQL is not running: tests use SQLite instead.")
+        notes.append(
+            "PostgreSQL is not running: tests use SQLite instead; row-lock tests are SKIPPED."
+        )
 
 if "REDIS_URL" not in os.environ:
     if _answers("127.0.0.1", 6379):
@@ -52,6 +55,14 @@ else:
     os.environ["TEST_REDIS_URL"] = os.environ.pop("REDIS_URL")
 # The app itself runs tasks in-process during tests; worker tests hand TEST_REDIS_URL
 # to the real worker they start (see tests/objectives/conftest.py).
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    on_sqlite = os.environ.get("DATABASE_URL", "sqlite").startswith("sqlite")
+    if item.get_closest_marker("row_locks") and on_sqlite:
+        if CI:
+            pytest.fail("CI is set but the tests run on SQLite, which takes no row locks.")
+        pytest.skip("SQLite takes no row locks: this test needs PostgreSQL.")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

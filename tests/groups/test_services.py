@@ -44,6 +44,7 @@ def test_member_add_refuses_people_outside_the_network(world):
     assert world.group.memberships.count() == 2
 
 
+@pytest.mark.row_locks
 def test_activity_save_locks_groups_then_everyone_it_touches_before_writing(world):
     # Up front and in one order, so that two people logging activities with each other at
     # once cannot each hold their own row and wait for the other's; the network's row

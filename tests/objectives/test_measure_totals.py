@@ -162,6 +162,7 @@ def test_an_objective_start_saved_back_from_its_history_counts_again(world, obje
     assert measure_totals() == {(measure.pk, world.group.pk, Decimal("1.00"))}
 
 
+@pytest.mark.row_locks
 @pytest.mark.parametrize("deleted", ["measure", "objective", "group"])
 def test_a_delete_takes_the_networks_lock_before_the_totals_go(world, objective, deleted):
     from django.db import connection
