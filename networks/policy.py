@@ -32,24 +32,33 @@ class Access:
     group_roles: dict[int, str] = field(default_factory=dict)
     # this network's archived groups among them: gardening one no longer grants work
     archived_group_ids: frozenset[int] = frozenset()
+    # the collaborative network groups among them (referral boards)
+    cng_group_ids: frozenset[int] = frozenset()
+    # how many networks the person belongs to; None for a site admin, who sees them all
+    network_count: int | None = None
 
     @classmethod
     def load(cls, user: User | AnonymousUser, network: Network) -> "Access":
         if not user.is_authenticated:
             return cls(user, network, False, None, {})  # type: ignore[arg-type]
-        role = (
-            Membership.objects.filter(user=user, network=network)
-            .values_list("role", flat=True)
-            .first()
-        )
+        # All of the person's networks (a handful of rows): the role here, and whether the
+        # page offers a switch to another, from the same query.
+        roles = dict(Membership.objects.filter(user=user).values_list("network_id", "role"))
         rows = list(
             user.group_memberships.filter(group__network=network).values_list(
-                "group_id", "role", "group__archived_at"
+                "group_id", "role", "group__archived_at", "group__is_cng"
             )
         )
-        groups = {group_id: group_role for group_id, group_role, _ in rows}
-        archived = frozenset(group_id for group_id, _, archived_at in rows if archived_at)
-        return cls(user, network, user.is_superuser, role, groups, archived)
+        return cls(
+            user,
+            network,
+            user.is_superuser,
+            roles.get(network.pk),
+            {group_id: group_role for group_id, group_role, _, _ in rows},
+            frozenset(group_id for group_id, _, archived_at, _ in rows if archived_at),
+            frozenset(group_id for group_id, _, _, is_cng in rows if is_cng),
+            None if user.is_superuser else len(roles),
+        )
 
     # network level
     @property
@@ -59,6 +68,12 @@ class Access:
     @property
     def is_organiser(self) -> bool:
         return self.is_admin or self.network_role == Membership.Role.ORGANISER
+
+    @property
+    def belongs_elsewhere(self) -> bool | None:
+        """Whether the person belongs to another network too (the menu's switcher); None
+        when only the list of networks can tell (a site admin)."""
+        return None if self.network_count is None else self.network_count > 1
 
     @property
     def role_label(self) -> str:
@@ -280,11 +295,14 @@ class Access:
         """Groups whose every client this person may see: None means all (organisers)."""
         return None if self.is_organiser else self.gardened_group_ids
 
-    def referral_boards(self) -> QuerySet[Any]:
-        """The CNGs whose board this person sees (`can_see_group_referrals`), as a list; the
-        menu shows "Referrals" when there is one."""
-        cngs = self.network.groups.active().filter(is_cng=True)
-        return cngs if self.is_organiser else cngs.filter(id__in=list(self.group_roles))
+    @property
+    def has_referral_boards(self) -> bool:
+        """Whether any active CNG's board is this person's to see (`can_see_group_referrals`):
+        the menu then shows "Referrals". A member's own groups answer it; an organiser's
+        takes one query."""
+        if self.is_organiser:
+            return self.network.groups.active().filter(is_cng=True).exists()
+        return bool(self.cng_group_ids - self.archived_group_ids)
 
     @property
     def can_choose_notification_delivery(self) -> bool:

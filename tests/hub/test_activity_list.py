@@ -175,18 +175,18 @@ def _add_activities(world, count: int) -> None:
         ContributionFactory(activity=activity, measure=measure)
 
 
-# session, user, network, membership, group roles, network user list (switcher),
+# session, user, network, membership, group roles,
 # filter choices (groups, objectives), count, page, participants, contributions with
 # their measures. The member filter searches as you type: no list of every member.
-LIST_QUERIES = 12
+LIST_QUERIES = 11
 # ...and, filtered by a member, that member looked up to check the id and again to show
 # them as chosen.
-FILTERED_LIST_QUERIES = 14
-# the same first five, the switcher, the group with its member and gardener counts, recent
+FILTERED_LIST_QUERIES = 13
+# the same first five, the group with its member and gardener counts, recent
 # activities with participants, contributions with their measures, reports, a page of
 # members and the invitations. The log form is fetched when opened (its measures are not
 # read with the page); the add-member field searches as you type: it lists nobody.
-GROUP_PAGE_QUERIES = 13
+GROUP_PAGE_QUERIES = 12
 
 
 @pytest.mark.parametrize("count", [3, 60])

@@ -60,15 +60,15 @@ def test_empty_group_list_tells_a_member_who_creates_groups(world, as_user):
 def test_group_list_runs_the_same_queries_for_few_and_many_groups(
     world, as_user, django_assert_num_queries
 ):
-    # session, user, network, membership, group roles, switcher, the count for the pages,
+    # session, user, network, membership, group roles, the count for the pages,
     # the page's groups with their counts, their gardeners.
     client = as_user(world.member)
-    with django_assert_num_queries(9 + MENU):
+    with django_assert_num_queries(8 + MENU):
         client.get(url("list", world))
     for _ in range(40):
         group = PeerGroupFactory(network=world.network)
         GroupMembership.objects.create(group=group, user=world.gardener, role="gardener")
-    with django_assert_num_queries(9 + MENU):
+    with django_assert_num_queries(8 + MENU):
         client.get(url("list", world))
 
 

@@ -152,9 +152,8 @@ def test_directory_runs_a_fixed_number_of_queries(
     _fill(world, people)
     client = as_user(world.member)
     client.get(directory(world))
-    # session, user, network, membership, group roles, count, page, groups of the page,
-    # the switcher's networks
-    with django_assert_num_queries(9 + MENU):
+    # session, user, network, membership, group roles, count, page, groups of the page
+    with django_assert_num_queries(8 + MENU):
         client.get(directory(world), {"q": "person"})
 
 

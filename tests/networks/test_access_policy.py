@@ -161,3 +161,46 @@ def test_group_members_see_the_reports_of_their_own_groups(world, persona):
     PeerGroupFactory(network=world.network, name="Green Teachers")
     groups = access_for(getattr(world, persona), world.network).groups_with_visible_reports
     assert list(groups) == [world.group]
+
+
+# ---------------------------------------------------------------- the menu's answers
+
+
+def test_a_member_of_an_active_cng_has_a_referral_board(world):
+    cng = PeerGroupFactory(network=world.network, is_cng=True)
+    cng.memberships.create(user=world.member, role="member")
+    assert access_for(world.member, world.network).has_referral_boards
+
+
+def test_a_member_of_no_cng_has_no_referral_board(world):
+    PeerGroupFactory(network=world.network, is_cng=True)
+    assert not access_for(world.member, world.network).has_referral_boards
+
+
+def test_an_archived_cng_is_no_referral_board(world):
+    from django.utils import timezone
+
+    cng = PeerGroupFactory(network=world.network, is_cng=True, archived_at=timezone.now())
+    cng.memberships.create(user=world.member, role="member")
+    assert not access_for(world.member, world.network).has_referral_boards
+
+
+def test_an_organiser_has_a_referral_board_when_the_network_has_a_cng(world):
+    assert not access_for(world.organiser, world.network).has_referral_boards
+    PeerGroupFactory(network=world.network, is_cng=True)
+    assert access_for(world.organiser, world.network).has_referral_boards
+
+
+def test_a_person_of_one_network_belongs_nowhere_else(world):
+    assert access_for(world.member, world.network).belongs_elsewhere is False
+
+
+def test_a_person_of_two_networks_belongs_elsewhere(world):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=world.member, network=world.other_network)
+    assert access_for(world.member, world.network).belongs_elsewhere is True
+
+
+def test_only_the_list_of_networks_tells_for_a_site_admin(world):
+    assert access_for(world.admin, world.network).belongs_elsewhere is None

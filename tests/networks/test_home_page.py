@@ -162,9 +162,9 @@ def test_home_runs_a_fixed_number_of_queries(world, as_user, django_assert_num_q
     client.get(home(world))  # warm the session
     # session, user, network, membership, group roles, sound bites, mission history,
     # objectives, their measures, manual values, whether anything is dated after today and
-    # (nothing being) the activity counts' totals, the switcher's networks, groups, their
+    # (nothing being) the activity counts' totals, groups, their
     # gardeners, activities
-    with django_assert_num_queries(16 + MENU):
+    with django_assert_num_queries(15 + MENU):
         client.get(home(world))
 
 
@@ -195,6 +195,16 @@ def test_a_person_in_several_networks_chooses_one(world, as_user):
 def test_the_switcher_lists_every_network_of_the_person(world, as_user):
     MembershipFactory(user=world.member, network=world.other_network)
     body = as_user(world.member).get(home(world)).content.decode()
+    assert 'class="switcher"' in body
+    assert world.other_network.get_absolute_url() in body
+
+
+def test_the_switcher_is_not_offered_to_a_person_of_one_network(world, as_user):
+    assert 'class="switcher"' not in as_user(world.member).get(home(world)).content.decode()
+
+
+def test_a_site_admin_switches_between_every_network(world, as_user):
+    body = as_user(world.admin).get(home(world)).content.decode()
     assert 'class="switcher"' in body
     assert world.other_network.get_absolute_url() in body
 

@@ -210,14 +210,14 @@ def test_dashboard_runs_the_same_queries_whatever_the_data_size(world, as_user, 
 def test_dashboard_query_count(world, as_user, measures, django_assert_num_queries):
     populate(world, measures, 6)
     client = as_user(world.member)
-    # 6 for every page (session, user, network, membership, group roles, network switcher);
+    # 5 for every page (session, user, network, membership, group roles);
     # objectives + measures; the series: whether anything is dated after today, then 1
     # query per kind of source (manual, activity count, activity sum, referrals: all
     # referral sources in one query); by group: whether anything is dated after today, the
     # manual readings and the measure totals of the rest; group names; whether any activity
     # is dated after today, then activity by kind and month; the group dashboards this
     # person may open.
-    with django_assert_num_queries(6 + 2 + (1 + 4) + 3 + 1 + 2 + 1 + MENU):
+    with django_assert_num_queries(5 + 2 + (1 + 4) + 3 + 1 + 2 + 1 + MENU):
         client.get(url("dashboard", world))
 
 
@@ -227,8 +227,8 @@ def test_dashboard_serves_cached_figures_with_fewer_queries(world, as_user, meas
     client.get(url("dashboard", world))
     with CaptureQueriesContext(connection) as warm:
         client.get(url("dashboard", world))
-    # session, user, network, access, the network switcher and the viewer's group dashboards
-    assert len(warm) == 7 + MENU
+    # session, user, network, access (2) and the viewer's group dashboards
+    assert len(warm) == 6 + MENU
 
 
 # ---------------------------------------------------------------- group dashboard
@@ -268,7 +268,7 @@ def test_group_dashboard_query_count_is_fixed(world, as_user, measures):
     # latest manual readings, whether anything is dated after today, for the month series
     # and for the activity figures (each then reads this month whole from the rollups),
     # the menu, and the live referral figures (follow-up intervals, day spans)
-    assert len(small) == len(large) == 20 + MENU + 2
+    assert len(small) == len(large) == 19 + MENU + 2
 
 
 # ---------------------------------------------------------------- my contribution
@@ -332,7 +332,7 @@ def test_my_contribution_query_count_is_fixed(world, as_user, measures):
     with CaptureQueriesContext(connection) as large:
         client.get(url("my_contribution", world))
     # + the menu, and the live referral figures (follow-up intervals, day spans)
-    assert len(small) == len(large) == 10 + MENU + 2
+    assert len(small) == len(large) == 9 + MENU + 2
 
 
 # ---------------------------------------------------------------- gardener's console
@@ -523,7 +523,7 @@ def test_value_query_count_is_fixed(world, as_user, measures):
     with CaptureQueriesContext(connection) as large:
         client.get(url("value", world))
     # members, active members and sectors are one query over the member totals
-    assert len(small) == len(large) == 9 + MENU
+    assert len(small) == len(large) == 8 + MENU
 
 
 def test_value_page_explains_reeds_law(world, as_user):
@@ -549,7 +549,7 @@ def test_refreshing_the_dashboard_ahead_serves_visitors_from_the_cache(world, as
     client = as_user(world.member)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url("dashboard", world))
-    assert len(queries) == 7 + MENU  # as for any page, plus the viewer's group dashboards
+    assert len(queries) == 6 + MENU  # as for any page, plus the viewer's group dashboards
     assert "Grow the local economy: progress by month" in response.content.decode()
 
 

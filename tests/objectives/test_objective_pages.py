@@ -142,9 +142,8 @@ def test_list_runs_a_fixed_number_of_queries(world, as_user, django_assert_num_q
     client = as_user(world.member)
     client.get(url("list", world))
     # session, user, network, membership, group roles, objectives, measures, the manual
-    # readings, whether anything is dated after today, the other measures' totals, the
-    # switcher's networks
-    with django_assert_num_queries(11 + MENU):
+    # readings, whether anything is dated after today, the other measures' totals
+    with django_assert_num_queries(10 + MENU):
         client.get(url("list", world))
 
 
@@ -820,9 +819,8 @@ def test_detail_runs_a_fixed_number_of_queries(
     # series (whether anything is dated after today, then every month, the opening values
     # included: manual and activity count), whose last points are today's values; by group
     # (manual; whether anything is dated after today, then the activity count's totals)
-    # and the groups; latest check-ins; history of the objective and of its measures; the
-    # switcher's networks
-    with django_assert_num_queries(18 + MENU):
+    # and the groups; latest check-ins; history of the objective and of its measures
+    with django_assert_num_queries(17 + MENU):
         client.get(url("detail", world, objective_id=objective.pk))
 
 
@@ -907,6 +905,6 @@ def test_check_in_history_runs_a_fixed_number_of_queries(
         CheckInFactory(measure=measure, group=world.group, recorded_by=world.organiser)
     client = as_user(world.member)
     client.get(url("checkin_list", world, measure_id=measure.pk))
-    # session, user, network, membership, group roles, measure, count, page, the switcher
-    with django_assert_num_queries(9 + MENU):
+    # session, user, network, membership, group roles, measure, count, page
+    with django_assert_num_queries(8 + MENU):
         client.get(url("checkin_list", world, measure_id=measure.pk))

@@ -466,8 +466,8 @@ def test_report_list_runs_a_fixed_number_of_queries(world, as_user, n, django_as
             period_end=start + dt.timedelta(weeks=i, days=7),
         )
     client = as_user(world.member)
-    # session, user, network, access (2), base template, count, page, unread: not per row
-    with django_assert_num_queries(9 + MENU):
+    # session, user, network, access (2), count, page, its deliveries: not per row
+    with django_assert_num_queries(8 + MENU):
         response = client.get(_url("reports", world))
     assert response.status_code == 200
 
