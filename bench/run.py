@@ -482,8 +482,7 @@ def raw_sql_figures(network, period) -> dict:
         referral_rows = rows(
             f"SELECT group_id, COUNT(*) FILTER (WHERE {made_p}),"
             f" COUNT(*) FILTER (WHERE {served_p}), SUM(closed_value) FILTER (WHERE {closed_p}),"
-            f" COUNT(*) FILTER (WHERE {made_p} AND EXISTS (SELECT 1 FROM referrals_touchpoint t"
-            "  WHERE t.referral_id = r.id AND t.author_id = r.referrer_id AND t.happened_on < %s))"
+            f" COUNT(*) FILTER (WHERE {made_p} AND r.first_touch_on < %s)"
             " FROM referrals_referral r WHERE network_id = %s"
             f" AND (({made_p}) OR ({served_p}) OR ({closed_p})) GROUP BY group_id",
             [s, e, s, e, s, e, s, e, e, nid, s, e, s, e, s, e],

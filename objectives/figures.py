@@ -50,7 +50,6 @@ from django.db.models import (
     Avg,
     Count,
     DecimalField,
-    Exists,
     F,
     OuterRef,
     Q,
@@ -80,7 +79,7 @@ from objectives.models import (
     Objective,
     ReferralMonth,
 )
-from referrals.models import SETTLED, Referral, Touchpoint
+from referrals.models import SETTLED, Referral
 
 ZERO = Decimal(0)
 # Whole months of activity counts, contribution sums and referral figures are read from
@@ -1164,15 +1163,6 @@ REFERRAL_RULES = (
 )
 
 
-def _first_touch() -> Subquery:
-    """The day of the concierge's first touchpoint on the outer referral."""
-    return Subquery(
-        Touchpoint.objects.filter(referral=OuterRef("pk"), author=OuterRef("referrer"))
-        .order_by("happened_on")
-        .values("happened_on")[:1]
-    )
-
-
 def _days(pairs: Iterable[tuple[Any, dt.date | None, dt.date | None]]) -> dict[Any, list[int]]:
     """key -> the day spans of (key, from, to) rows with both days."""
     spans: dict[Any, list[int]] = defaultdict(list)
@@ -1200,9 +1190,6 @@ def referral_figures(
     closed = Q(closed_on__gte=start, closed_on__lt=end)
     answered = Q(answered_on__gte=start, answered_on__lt=end)
     declined = answered & Q(status=Referral.Status.DECLINED)
-    by_referrer = Touchpoint.objects.filter(
-        referral=OuterRef("pk"), author=OuterRef("referrer"), happened_on__lt=end
-    )
     base = (
         Referral.objects.for_network(network)
         .filter(made | served | closed | answered)
@@ -1213,16 +1200,14 @@ def referral_figures(
         made=Count("id", filter=made),
         served=Count("id", filter=served),
         closed_value=Sum("closed_value", filter=closed),
-        followed=Count("id", filter=made & Q(Exists(by_referrer))),
+        followed=Count("id", filter=made & Q(first_touch_on__lt=end)),
         accepted=Count("id", filter=answered & ~Q(status=Referral.Status.DECLINED)),
         declined=Count("id", filter=declined),
         rating=Avg("client_rating", filter=served),
         rated=Count("client_rating", filter=served),
     )
     spans = list(
-        base.filter(made | served)
-        .annotate(first_touch=_first_touch())
-        .values_list("group_id", "made_on", "served_on", "first_touch")
+        base.filter(made | served).values_list("group_id", "made_on", "served_on", "first_touch_on")
     )
     to_served = _days((g, m, s) for g, m, s, _ in spans if s is not None and start <= s < end)
     first_touch = _days((g, m, t) for g, m, _, t in spans if start <= m < end and t is not None)
@@ -1277,11 +1262,7 @@ def _live_aggregates(network: Network, today: dt.date, within: Q, answered: Q) -
 
 def _live_rates(totals: dict[str, Any], qs: QuerySet[Referral]) -> dict[str, Any]:
     """Rates from `_live_aggregates`, and the day spans of `qs` (one query)."""
-    spans = list(
-        qs.order_by()
-        .annotate(first_touch=_first_touch())
-        .values_list("made_on", "served_on", "first_touch")
-    )
+    spans = list(qs.order_by().values_list("made_on", "served_on", "first_touch_on"))
     totals["acceptance_rate"] = share(totals["accepted"], totals["accepted"] + totals["declined"])
     totals["live_follow_through"] = share(totals["touched_in_time"], totals["open_now"])
     totals["median_days_to_served"] = _median(_days((None, m, s) for m, s, _ in spans)[None])
@@ -1331,7 +1312,6 @@ def member_referrals(
     Given-side figures (follow-through, time to first touch, days to served, satisfaction,
     closed value) are the concierge's; acceptance rate is the colleague's own answers.
     Reciprocity is given against received. Three queries."""
-    followed = Exists(Touchpoint.objects.filter(referral=OuterRef("pk"), author_id=user_id))
     given = Q(referrer_id=user_id)
     received = Q(receiver_id=user_id)
     mine = Referral.objects.for_network(network)
@@ -1341,7 +1321,8 @@ def member_referrals(
         .aggregate(
             given=Count("id", filter=given),
             given_served=Count("id", filter=given & SERVED),
-            followed=Count("id", filter=given & Q(followed)),
+            # Only the concierge logs touchpoints: a given referral is followed once touched.
+            followed=Count("id", filter=given & Q(first_touch_on__isnull=False)),
             rating=Avg("client_rating", filter=given),
             value=Coalesce(
                 Sum("closed_value", filter=given), Value(ZERO), output_field=DecimalField()

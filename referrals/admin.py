@@ -54,6 +54,7 @@ LIFE_CYCLE_FIELDS = [
     "client_feedback",
     "feedback_at",
     "last_touch_on",
+    "first_touch_on",
     "reminders_sent",
     "escalated_at",
 ]

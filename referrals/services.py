@@ -258,10 +258,16 @@ def touchpoint_add(
         referral=referral, author=author, kind=kind, note=note.strip(), happened_on=happened_on
     )
     latest = max(happened_on, referral.last_touch_on or happened_on)
+    first = min(happened_on, referral.first_touch_on or happened_on)
     Referral.objects.filter(pk=referral.pk).update(
-        last_touch_on=latest, follow_up_on=follow_up_on, reminders_sent=0, escalated_at=None
+        last_touch_on=latest,
+        first_touch_on=first,
+        follow_up_on=follow_up_on,
+        reminders_sent=0,
+        escalated_at=None,
     )
-    referral.last_touch_on, referral.follow_up_on = latest, follow_up_on
+    referral.last_touch_on, referral.first_touch_on = latest, first
+    referral.follow_up_on = follow_up_on
     return touchpoint
 
 

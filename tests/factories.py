@@ -8,7 +8,7 @@ from exports.models import ExportJob, MemberImport
 from groups.models import Activity, GroupMembership, PeerGroup
 from networks.models import Invitation, Membership, Network, SoundBite, User
 from objectives.models import CheckIn, Contribution, Measure, Objective, ProgressReport
-from referrals.models import Client, Referral
+from referrals.models import Client, Referral, Touchpoint
 
 PASSWORD = "grove-test-pass-1"
 
@@ -152,6 +152,32 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     referrer = factory.SubFactory(UserFactory)
     receiver = factory.SubFactory(UserFactory)
     need = "Needs an accountant who knows charities."
+
+
+class TouchpointFactory(factory.django.DjangoModelFactory):
+    """A concierge's touchpoint written straight to the table (touchpoint_add refuses the
+    finished or back-dated referrals tests set up), with the referral's first and last touch
+    days kept as touchpoint_add keeps them."""
+
+    class Meta:
+        model = Touchpoint
+        skip_postgeneration_save = True  # the hook writes the referral, not the touchpoint
+
+    referral = factory.SubFactory(ReferralFactory)
+    author = factory.SelfAttribute("referral.referrer")
+    note = "Called the client."
+    happened_on = factory.LazyFunction(dt.date.today)
+
+    @factory.post_generation
+    def touch_days(self, create: bool, extracted: object, **kwargs: object) -> None:
+        from django.db.models import Max, Min
+
+        days = Touchpoint.objects.filter(
+            referral_id=self.referral_id, author_id=self.referral.referrer_id
+        ).aggregate(first=Min("happened_on"), last=Max("happened_on"))
+        Referral.objects.filter(pk=self.referral_id).update(
+            first_touch_on=days["first"], last_touch_on=days["last"]
+        )
 
 
 class ProgressReportFactory(factory.django.DjangoModelFactory):

@@ -23,6 +23,7 @@ from tests.factories import (
     PeerGroupFactory,
     ProgressReportFactory,
     ReferralFactory,
+    TouchpointFactory,
     UserFactory,
 )
 from tests.queries import MENU
@@ -300,7 +301,7 @@ def test_my_contribution_measures_concierge_follow_through(world, as_user):
         group=world.group, referrer=world.member, receiver=world.gardener, client_rating=4
     )
     served.change_status(Referral.Status.SERVED, by=world.gardener, on=today)
-    served.touchpoints.create(author=world.member, note="Called the client.")
+    TouchpointFactory(referral=served)
     unfollowed = ReferralFactory(
         group=world.group, referrer=world.member, receiver=world.gardener, client_rating=2
     )

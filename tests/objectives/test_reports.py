@@ -23,6 +23,7 @@ from tests.factories import (
     PeerGroupFactory,
     ProgressReportFactory,
     ReferralFactory,
+    TouchpointFactory,
     UserFactory,
 )
 from tests.objectives.conftest import FlakyMailBackend
@@ -74,9 +75,7 @@ def setup(world):
     followed = ReferralFactory(
         group=cng, referrer=world.member, receiver=world.gardener, made_on=dt.date(2026, 3, 2)
     )
-    followed.touchpoints.create(
-        author=world.member, note="Checked in", happened_on=dt.date(2026, 3, 9)
-    )
+    TouchpointFactory(referral=followed, happened_on=dt.date(2026, 3, 9))
     ReferralFactory(
         group=cng,
         referrer=world.gardener,

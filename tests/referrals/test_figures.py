@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from objectives import figures
 from referrals.models import Referral, Touchpoint
-from referrals.services import feedback_record, referral_move
+from referrals.services import feedback_record, referral_move, touchpoint_add
+from tests.factories import TouchpointFactory
 from tests.referrals.conftest import make_referral
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def known(cng):
     feedback_record(referral=r1, by=c, rating=5, comment="")
     referral_move(referral=r1, to="closed", by=k, value=Decimal(1000))
     _days(r1, made_on=0, answered_on=1, served_on=5, closed_on=6)
-    Touchpoint.objects.create(referral=r1, author=c, note="x", happened_on=D0 + dt.timedelta(2))
+    TouchpointFactory(referral=r1, happened_on=D0 + dt.timedelta(2))
     r2 = make_referral(cng)
     referral_move(referral=r2, to="declined", by=k, reason="Full")
     _days(r2, made_on=0, answered_on=1)
@@ -42,8 +43,7 @@ def known(cng):
     referral_move(referral=r3, to="accepted", by=c)
     _days(r3, made_on=0, answered_on=1)
     two_days_ago = TODAY - dt.timedelta(days=2)
-    Touchpoint.objects.create(referral=r3, author=k, note="x", happened_on=two_days_ago)
-    Referral.objects.filter(pk=r3.pk).update(last_touch_on=two_days_ago)
+    TouchpointFactory(referral=r3, happened_on=two_days_ago)
     r4 = make_referral(cng)
     Referral.objects.filter(pk=r4.pk).update(made_on=TODAY - dt.timedelta(days=20))
     return cng
@@ -117,3 +117,58 @@ def test_a_move_through_any_path_changes_the_measures_the_same_way(cng):
         referral_move(referral=referral, to=step, by=cng.colleague)
     end = TODAY + dt.timedelta(days=1)
     assert figures.measure_values([served], end=end)[served.pk] == 1
+
+
+# ---------------------------------------------------------------- the first-touch day
+
+
+def _touchpoint(referral, day):
+    touchpoint_add(referral=referral, author=referral.referrer, kind="client", note="Called",
+                   happened_on=day)  # fmt: skip
+    referral.refresh_from_db()
+    return referral.first_touch_on
+
+
+def test_the_first_touchpoint_sets_the_first_touch_day(cng):
+    referral = make_referral(cng)
+    Referral.objects.filter(pk=referral.pk).update(made_on=TODAY - dt.timedelta(days=9))
+    referral.refresh_from_db()
+    assert referral.first_touch_on is None
+    assert _touchpoint(referral, TODAY - dt.timedelta(days=5)) == TODAY - dt.timedelta(days=5)
+
+
+def test_a_later_touchpoint_keeps_the_first_touch_day(cng):
+    referral = make_referral(cng)
+    Referral.objects.filter(pk=referral.pk).update(made_on=TODAY - dt.timedelta(days=9))
+    referral.refresh_from_db()
+    _touchpoint(referral, TODAY - dt.timedelta(days=5))
+    assert _touchpoint(referral, TODAY) == TODAY - dt.timedelta(days=5)
+
+
+def test_a_touchpoint_dated_earlier_moves_the_first_touch_day_back(cng):
+    referral = make_referral(cng)
+    Referral.objects.filter(pk=referral.pk).update(made_on=TODAY - dt.timedelta(days=9))
+    referral.refresh_from_db()
+    _touchpoint(referral, TODAY - dt.timedelta(days=2))
+    assert _touchpoint(referral, TODAY - dt.timedelta(days=8)) == TODAY - dt.timedelta(days=8)
+
+
+def test_the_migration_fills_each_first_touch_day_from_the_concierges_touchpoints(cng):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    fill = import_module("referrals.migrations.0005_referral_first_touch_on").fill_first_touch
+    touched, untouched = make_referral(cng), make_referral(cng)
+    for days in (3, 6):
+        Touchpoint.objects.create(referral=touched, author=touched.referrer, note="x",
+                                  happened_on=TODAY - dt.timedelta(days=days))  # fmt: skip
+    # Someone else's touchpoint (before the service refused them) is not the concierge's.
+    Touchpoint.objects.create(referral=untouched, author=untouched.receiver, note="x",
+                              happened_on=TODAY)  # fmt: skip
+    fill(apps, None)
+    assert dict(
+        Referral.objects.filter(pk__in=[touched.pk, untouched.pk]).values_list(
+            "pk", "first_touch_on"
+        )
+    ) == {touched.pk: TODAY - dt.timedelta(days=6), untouched.pk: None}

@@ -489,7 +489,9 @@ class Command(BaseCommand):
                 happened_on=made_on,
                 note="Called the client to introduce the receiver.",
             )
-            Referral.objects.filter(pk=referral.pk).update(last_touch_on=made_on)
+            Referral.objects.filter(pk=referral.pk).update(
+                last_touch_on=made_on, first_touch_on=made_on
+            )
         self._live_referrals(cng, member, gardener, [by_id[i] for i in cng_ids])
         return network
 

@@ -438,6 +438,7 @@ class Command(BaseCommand):
                     answered,
                     declined_reason,
                     max(touches, default=None),
+                    min(touches, default=None),
                 )
             )
             for happened in touches:
@@ -479,6 +480,7 @@ class Command(BaseCommand):
                 "answered_on",
                 "declined_reason",
                 "last_touch_on",
+                "first_touch_on",
             ],
             referrals,
         )
