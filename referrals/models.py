@@ -268,8 +268,14 @@ class Referral(models.Model):
             models.Index(
                 fields=["group", "made_on"],
                 include=[
-                    "id", "status", "answered_on", "served_on", "closed_value",
-                    "client_rating", "last_touch_on", "first_touch_on",
+                    "id",
+                    "status",
+                    "answered_on",
+                    "served_on",
+                    "closed_value",
+                    "client_rating",
+                    "last_touch_on",
+                    "first_touch_on",
                 ],
                 name="referrals_group_figures_idx",
             ),  # fmt: skip
