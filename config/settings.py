@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "networks.middleware.private_pages",
+    "objectives.middleware.figures_probed_once",
     # Last, as django-axes asks: it turns a lock-out into the page below.
     "axes.middleware.AxesMiddleware",
 ]

@@ -487,9 +487,35 @@ def exact() -> Iterator[None]:
         _exact.reset(token)
 
 
+# Inside `probed_once()` (a page's request: objectives.middleware), the first question
+# about a network and end probes every source at once and the answer is kept: a page reads
+# figures several times, each asking it again. Only "nothing dated from the end on" is
+# reused; when something is, each read asks about its own sources.
+_probed: ContextVar[dict[tuple[frozenset[int], dt.date], bool] | None] = ContextVar(
+    "figures_probed", default=None
+)
+
+
+@contextmanager
+def probed_once() -> Iterator[None]:
+    token = _probed.set({})
+    try:
+        yield
+    finally:
+        _probed.reset(token)
+
+
 def _nothing_from(networks: set[int], sources: set[str], end: dt.date) -> bool:
     """Whether the shortcuts hold: not inside `exact()`, and nothing dated from `end` on."""
-    return not _exact.get() and not _dated_from(networks, sources, end)
+    if _exact.get():
+        return False
+    probed = _probed.get()
+    if probed is None:
+        return not _dated_from(networks, sources, end)
+    key = (frozenset(networks), end)
+    if key not in probed:
+        probed[key] = _dated_from(networks, {Source.ACTIVITY_COUNT, *REFERRAL_DAYS}, end)
+    return not probed[key] or not _dated_from(networks, sources, end)
 
 
 def _from_totals(

@@ -212,13 +212,12 @@ def test_dashboard_query_count(world, as_user, measures, django_assert_num_queri
     populate(world, measures, 6)
     client = as_user(world.member)
     # 5 for every page (session, user, network, membership, group roles);
-    # objectives + measures; the series: whether anything is dated after today, then 1
-    # query per kind of source (manual, activity count, activity sum, referrals: all
-    # referral sources in one query); by group: whether anything is dated after today, the
-    # manual readings and the measure totals of the rest; group names; whether any activity
-    # is dated after today, then activity by kind and month; the group dashboards this
-    # person may open.
-    with django_assert_num_queries(5 + 2 + (1 + 4) + 3 + 1 + 2 + 1 + MENU):
+    # objectives + measures; whether anything is dated after today (asked once for the
+    # page: figures.probed_once); the series: 1 query per kind of source (manual, activity
+    # count, activity sum, referrals: all referral sources in one query); by group: the
+    # manual readings and the measure totals of the rest; group names; activity by kind and
+    # month; the group dashboards this person may open.
+    with django_assert_num_queries(5 + 2 + 1 + 4 + 2 + 1 + 1 + 1 + MENU):
         client.get(url("dashboard", world))
 
 
@@ -266,10 +265,10 @@ def test_group_dashboard_query_count_is_fixed(world, as_user, measures):
     with CaptureQueriesContext(connection) as large:
         client.get(group_url(world))
     # 17 (the group's referral measures, made and closed value, in one query), each group's
-    # latest manual readings, whether anything is dated after today, for the month series
-    # and for the activity figures (each then reads this month whole from the rollups),
-    # the menu, and the live referral figures (follow-up intervals, day spans)
-    assert len(small) == len(large) == 19 + MENU + 2
+    # latest manual readings, whether anything is dated after today (once for the page;
+    # the month series and the activity figures then read this month whole from the
+    # rollups), the menu, and the live referral figures (follow-up intervals, day spans)
+    assert len(small) == len(large) == 18 + MENU + 2
 
 
 # ---------------------------------------------------------------- my contribution

@@ -188,6 +188,13 @@ def test_the_engine_gives_the_same_referral_figures_from_rollups_as_from_rows(
     assert any(v for figure in from_rows for v in (figure.values() if figure else []))
 
 
+def test_a_page_that_probes_once_reads_the_same_referral_figures(world, referral_history):
+    measures, groups = referral_history
+    with figures.probed_once():
+        probed_once = every_figure(measures, groups, world.network)
+    assert probed_once == every_figure(measures, groups, world.network)
+
+
 def test_random_referral_writes_keep_the_months_equal_to_the_rows(
     world, referral_history, monkeypatch
 ):

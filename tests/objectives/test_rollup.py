@@ -214,6 +214,13 @@ def test_the_engine_gives_the_same_figures_from_rollups_as_from_rows(random_hist
     assert any(v for figure in from_rows for v in (figure.values() if figure else []))
 
 
+def test_a_page_that_probes_once_reads_the_same_figures(random_history):
+    measures, groups = random_history
+    with figures.probed_once():
+        probed_once = every_figure(measures, groups, groups[0].network)
+    assert probed_once == every_figure(measures, groups, groups[0].network)
+
+
 def test_a_measure_of_some_kinds_alone_reads_only_those_kinds_the_same(random_history, monkeypatch):
     measures, groups = random_history
     some_kinds = [m for m in measures if m.activity_kinds]
