@@ -1,10 +1,12 @@
 """URLs of many rows from one reverse(): pages listing hundreds of groups or a page of
 cards spent a tenth of their time in {% url %} tags, one per row and link."""
 
+import functools
 from collections.abc import Callable
 from urllib.parse import quote
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 # Matches both URL converters a row is named by: `<id:...>` and `<slug:...>`.
 SAMPLE = "9999999999"
@@ -16,3 +18,18 @@ def url_for_each(name: str, key: str, **kwargs: str) -> Callable[[int | str], st
     the sample's digits too, so it is found from the right."""
     before, _, after = reverse(name, kwargs={**kwargs, key: SAMPLE}).rpartition(f"/{SAMPLE}/")
     return lambda value: f"{before}/{quote(str(value))}/{after}"
+
+
+@functools.lru_cache(maxsize=128)
+def _around_the_slug(urlconf: str, prefix: str, name: str) -> tuple[str, str]:
+    before, _, after = reverse(name, kwargs={"network_slug": SAMPLE}).partition(f"/{SAMPLE}/")
+    return before, after
+
+
+def network_url(name: str, network_slug: str) -> str:
+    """reverse(name, kwargs={"network_slug": network_slug}) for a page of a network, with
+    each name reversed once per URLconf and script prefix (the menu on every page links a
+    dozen of them)."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    before, after = _around_the_slug(urlconf, get_script_prefix(), name)
+    return f"{before}/{quote(network_slug)}/{after}"

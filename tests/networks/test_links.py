@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from networks.links import SAMPLE, url_for_each
+from networks.links import SAMPLE, network_url, url_for_each
 
 
 def test_url_for_each_gives_what_reverse_gives_for_each_id():
@@ -15,3 +15,25 @@ def test_url_for_each_puts_the_row_after_a_network_slug_that_looks_like_the_samp
     assert url("makers") == reverse(
         "groups:detail", kwargs={"network_slug": SAMPLE, "group_slug": "makers"}
     )
+
+
+def test_network_url_gives_what_reverse_gives():
+    assert network_url("objectives:dashboard", "riverside") == reverse(
+        "objectives:dashboard", kwargs={"network_slug": "riverside"}
+    )
+
+
+def test_network_url_puts_a_slug_that_looks_like_the_sample_in_its_place():
+    assert network_url("network_home", SAMPLE) == reverse(
+        "network_home", kwargs={"network_slug": SAMPLE}
+    )
+
+
+def test_network_url_follows_the_script_prefix():
+    from django.urls import set_script_prefix
+
+    set_script_prefix("/grove/")
+    try:
+        assert network_url("members:list", "riverside") == "/grove/n/riverside/members/"
+    finally:
+        set_script_prefix("/")
