@@ -172,7 +172,10 @@ def _board_context(
             for status, cards in columns.items()
         ],
         "totals": figures.referral_totals(
-            Referral.objects.filter(group=group), network=network, today=network.today()
+            Referral.objects.filter(group=group),
+            network=network,
+            today=network.today(),
+            group=group,
         ),
         "can_refer": access.can_refer_in(group),
         "can_set_interval": access.can_set_follow_up_interval(group),

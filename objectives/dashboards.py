@@ -284,7 +284,7 @@ def group_dashboard_data(network: Network, group: PeerGroup, today: dt.date) -> 
     ).get(group.pk, figures.ActivityFigures())
     kinds = activity.by_kind
     referrals = figures.referral_totals(
-        Referral.objects.filter(group=group), network=network, today=today
+        Referral.objects.filter(group=group), network=network, today=today, group=group
     )
     return {
         "measure_charts": group_measure_charts(group, measures, months, end),

@@ -1254,12 +1254,15 @@ def referral_figures(
     }
 
 
-def _touched_in_time(network: Network, today: dt.date) -> Q:
+def _touched_in_time(network: Network, today: dt.date, group: PeerGroup | None = None) -> Q:
     """Open referrals whose last touchpoint is within their group's follow-up interval:
-    one condition per distinct interval in the network (usually one)."""
+    one condition per distinct interval in the network (usually one), or the group's own
+    when the referrals are all one group's."""
     condition = Q(pk__in=[])
     intervals = (
-        PeerGroup.objects.filter(network=network)
+        [group.follow_up_days]
+        if group is not None
+        else PeerGroup.objects.filter(network=network)
         .order_by()
         .values_list("follow_up_days", flat=True)
         .distinct()
@@ -1271,11 +1274,13 @@ def _touched_in_time(network: Network, today: dt.date) -> Q:
     return condition & ~Q(status__in=SETTLED)
 
 
-def _live_aggregates(network: Network, today: dt.date, within: Q, answered: Q) -> dict[str, Any]:
+def _live_aggregates(
+    network: Network, today: dt.date, within: Q, answered: Q, group: PeerGroup | None = None
+) -> dict[str, Any]:
     """Aggregates for the live figures, to add to a caller's own aggregate query: `within`
     picks the referrals whose follow-through counts, `answered` those whose answers do.
-    Costs one query (the network's follow-up intervals)."""
-    in_time = _touched_in_time(network, today)
+    Costs one query (the network's follow-up intervals), none for one group's referrals."""
+    in_time = _touched_in_time(network, today, group)
     return {
         "accepted": Count(
             "id", filter=answered & Q(answered_on__isnull=False) & ~Q(status="declined")
@@ -1313,11 +1318,20 @@ def group_follow_through(
 
 
 def referral_totals(
-    referrals: QuerySet[Referral], *, network: Network | None = None, today: dt.date | None = None
+    referrals: QuerySet[Referral],
+    *,
+    network: Network | None = None,
+    today: dt.date | None = None,
+    group: PeerGroup | None = None,
 ) -> dict[str, Any]:
     """Totals over any set of referrals: made, open, served, closed, value, rating; with a
-    network, the live figures too (REFERRAL_RULES), in three queries in all."""
-    live = {} if network is None else _live_aggregates(network, today or network.today(), Q(), Q())
+    network, the live figures too (REFERRAL_RULES), in three queries in all (two when the
+    referrals are all of one `group`)."""
+    live = (
+        {}
+        if network is None
+        else _live_aggregates(network, today or network.today(), Q(), Q(), group)
+    )
     totals = referrals.order_by().aggregate(
         made=Count("id"),
         open=Count("id", filter=~Q(status__in=SETTLED)),

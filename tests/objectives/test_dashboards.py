@@ -267,8 +267,9 @@ def test_group_dashboard_query_count_is_fixed(world, as_user, measures):
     # 17 (the group's referral measures, made and closed value, in one query), each group's
     # latest manual readings, whether anything is dated after today (once for the page;
     # the month series and the activity figures then read this month whole from the
-    # rollups), the menu, and the live referral figures (follow-up intervals, day spans)
-    assert len(small) == len(large) == 18 + MENU + 2
+    # rollups), the menu, and the live referral figures' day spans (the group's own
+    # follow-up interval needs no query)
+    assert len(small) == len(large) == 18 + MENU + 1
 
 
 # ---------------------------------------------------------------- my contribution

@@ -49,6 +49,19 @@ def known(cng):
     return cng
 
 
+def test_one_groups_totals_read_its_own_follow_up_interval_the_same(known):
+    from tests.factories import PeerGroupFactory
+
+    PeerGroupFactory(network=known.world.network, follow_up_days=30)  # a second interval
+    known.group.follow_up_days = 1  # r3, touched two days ago, is no longer in time
+    known.group.save()
+    referrals = Referral.objects.filter(group=known.group)
+    network = known.world.network
+    own = figures.referral_totals(referrals, network=network, today=TODAY, group=known.group)
+    assert own == figures.referral_totals(referrals, network=network, today=TODAY)
+    assert (own["open_now"], own["touched_in_time"]) == (2, 0)
+
+
 def test_the_groups_live_figures(known):
     totals = figures.referral_totals(
         Referral.objects.filter(group=known.group), network=known.world.network, today=TODAY

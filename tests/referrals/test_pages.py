@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from referrals.models import Referral
 from referrals.services import referral_move
+from tests.queries import MENU
 from tests.referrals.conftest import make_referral
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +96,25 @@ def test_the_board_has_a_column_per_status(cng, referral, as_user):
         "made", "accepted", "in_progress", "served", "closed", "declined"
     ]  # fmt: skip
     assert page.context["columns"][0]["cards"] == [referral]
+
+
+def test_the_board_runs_the_same_queries_for_few_and_many_referrals(cng, as_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_user(cng.concierge)
+    board = _url("board", cng, group_slug="founders")
+    make_referral(cng)
+    client.get(board)
+    with CaptureQueriesContext(connection) as few:
+        client.get(board)
+    for _ in range(12):
+        referral_move(referral=make_referral(cng), to="accepted", by=cng.colleague)
+    with CaptureQueriesContext(connection) as many:
+        client.get(board)
+    # session, user, network, access (2), the group, its referrals with their people, the
+    # totals and day spans (the group's own follow-up interval needs no query), the menu
+    assert len(few) == len(many) == 9 + MENU
 
 
 def test_the_board_answers_htmx_with_the_board_alone(cng, referral, as_user):
