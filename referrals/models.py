@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -174,6 +174,18 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
 
     def involving(self, user_id: int) -> ReferralQuerySet:
         return self.filter(Q(referrer_id=user_id) | Q(receiver_id=user_id))
+
+    def refresh_first_touch(self) -> int:
+        """Recompute each referral's `first_touch_on` from its concierge's touchpoints (what
+        touchpoint_add keeps), for rows loaded behind its back: `rebuild_rollups`."""
+        first = (
+            Touchpoint.objects.filter(referral=OuterRef("pk"), author=OuterRef("referrer"))
+            .order_by()
+            .values("referral")
+            .annotate(day=Min("happened_on"))
+            .values("day")
+        )
+        return self.update(first_touch_on=Subquery(first))
 
 
 class Referral(models.Model):

@@ -185,3 +185,17 @@ def test_the_migration_fills_each_first_touch_day_from_the_concierges_touchpoint
             "pk", "first_touch_on"
         )
     ) == {touched.pk: TODAY - dt.timedelta(days=6), untouched.pk: None}
+
+
+def test_rebuild_rollups_restores_first_touch_days_after_a_bulk_load(cng):
+    import io
+
+    from django.core.management import call_command
+
+    referral = make_referral(cng)
+    # As a COPY of touchpoints would leave it: the row without touchpoint_add's day.
+    Touchpoint.objects.create(referral=referral, author=referral.referrer, note="x",
+                              happened_on=TODAY - dt.timedelta(days=1))  # fmt: skip
+    call_command("rebuild_rollups", stdout=io.StringIO())
+    referral.refresh_from_db()
+    assert referral.first_touch_on == TODAY - dt.timedelta(days=1)

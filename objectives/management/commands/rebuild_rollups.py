@@ -4,13 +4,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from networks.models import Network
 from objectives import rollup
+from referrals.models import Referral
 
 
 class Command(BaseCommand):
     help = (
-        "Recompute the monthly rollups of activities, contributions and referrals and the "
-        "member totals (all networks, or one) from the raw rows: after bulk loads that bypass "
-        "the app, or to check them."
+        "Recompute the monthly rollups of activities, contributions and referrals, the "
+        "member totals and each referral's first-touch day (all networks, or one) from the "
+        "raw rows: after bulk loads that bypass the app, or to check them."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -24,9 +25,12 @@ class Command(BaseCommand):
                 raise CommandError(f"No network with the slug {options['network']!r}.")
         activities, contributions, referrals = rollup.rebuild(network=network)
         people = rollup.rebuild_people(network=network)
+        touched = Referral.objects.filter(**({"network": network} if network else {}))
+        first_touches = touched.refresh_first_touch()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Rebuilt {activities} activity, {contributions} contribution and "
-                f"{referrals} referral month(s), and {people} member total(s)."
+                f"{referrals} referral month(s), {people} member total(s) and "
+                f"{first_touches} referral first-touch day(s)."
             )
         )
