@@ -446,28 +446,32 @@ NO_END = dt.date(9999, 1, 1)  # after any day a row can have
 COUNTED = {Source.ACTIVITY_COUNT, Source.REFERRALS_MADE, Source.REFERRALS_SERVED}
 
 
-def _dated_from(networks: set[int], sources: set[str], end: dt.date) -> bool:
-    """Whether any row of these networks that these sources read is dated on or after
-    `end`: then their rollups and totals hold more than the days before `end`.
+ACTIVITY_SOURCES: set[str] = {Source.ACTIVITY_COUNT, Source.ACTIVITY_SUM}
 
-    One statement of index probes ((network, day) indexes), written out: built through the
-    ORM (EXISTS annotations) it cost more to compile than to run, on every page."""
+
+def _dated_from(networks: set[int], sources: set[str], end: dt.date) -> set[str]:
+    """Those of these sources that read a row of these networks dated on or after `end`:
+    their rollups and totals hold more than the days before `end`.
+
+    One statement of index probes ((network, day) indexes), a column each, written out:
+    built through the ORM (EXISTS annotations) it cost more to compile than to run."""
+    probes: list[tuple[set[str], str, str]] = []  # (the sources it answers, table, day column)
+    if sources & ACTIVITY_SOURCES:
+        probes.append((ACTIVITY_SOURCES, Activity._meta.db_table, "occurred_on"))
+    for source, (day, _) in REFERRAL_DAYS.items():
+        if source in sources:
+            probes.append(({source}, Referral._meta.db_table, day))
     marks = ", ".join(["%s"] * len(networks))
-    probes: list[str] = []
-    params: list[Any] = []
-    tables: list[tuple[str, str]] = []  # (table, day column: the field's name)
-    if sources & {Source.ACTIVITY_COUNT, Source.ACTIVITY_SUM}:
-        tables.append((Activity._meta.db_table, "occurred_on"))
-    table = Referral._meta.db_table
-    tables += [(table, day) for source, (day, _) in REFERRAL_DAYS.items() if source in sources]
-    for table, column in tables:
-        probe = f"SELECT 1 FROM {table} WHERE network_id IN ({marks}) AND {column} >= %s"  # noqa: S608
-        probes.append(f"EXISTS ({probe})")
-        params += [*sorted(networks), end]
+    columns = ", ".join(
+        f"EXISTS (SELECT 1 FROM {table} WHERE network_id IN ({marks}) AND {day} >= %s)"  # noqa: S608
+        for _, table, day in probes
+    )
+    params: list[int | dt.date] = [*sorted(networks), end] * len(probes)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + " OR ".join(probes), params)
-        (found,) = cursor.fetchone()
-    return bool(found)
+        cursor.execute(f"SELECT {columns}", params)  # noqa: S608 - our own tables, columns
+        found = cursor.fetchone()
+    dated = {s for (answers, _, _), yes in zip(probes, found, strict=True) if yes for s in answers}
+    return dated & sources
 
 
 # Inside `exact()`, figures are read without the shortcuts that rest on nothing being dated
@@ -488,10 +492,9 @@ def exact() -> Iterator[None]:
 
 
 # Inside `probed_once()` (a page's request: objectives.middleware), the first question
-# about a network and end probes every source at once and the answer is kept: a page reads
-# figures several times, each asking it again. Only "nothing dated from the end on" is
-# reused; when something is, each read asks about its own sources.
-_probed: ContextVar[dict[tuple[frozenset[int], dt.date], bool] | None] = ContextVar(
+# about networks and an end probes every source at once and the answer (which sources are
+# dated from the end on) is kept: a page reads figures several times, each asking again.
+_probed: ContextVar[dict[tuple[frozenset[int], dt.date], set[str]] | None] = ContextVar(
     "figures_probed", default=None
 )
 
@@ -514,8 +517,8 @@ def _nothing_from(networks: set[int], sources: set[str], end: dt.date) -> bool:
         return not _dated_from(networks, sources, end)
     key = (frozenset(networks), end)
     if key not in probed:
-        probed[key] = _dated_from(networks, {Source.ACTIVITY_COUNT, *REFERRAL_DAYS}, end)
-    return not probed[key] or not _dated_from(networks, sources, end)
+        probed[key] = _dated_from(networks, {*ACTIVITY_SOURCES, *REFERRAL_DAYS}, end)
+    return not probed[key] & sources
 
 
 def _from_totals(
@@ -1268,9 +1271,8 @@ def _touched_in_time(network: Network, today: dt.date, group: PeerGroup | None =
         .distinct()
     )
     for days in intervals:
-        condition |= Q(
-            group__follow_up_days=days, last_touch_on__gte=today - dt.timedelta(days=days)
-        )
+        since = Q(last_touch_on__gte=today - dt.timedelta(days=days))
+        condition |= since if group is not None else Q(group__follow_up_days=days) & since
     return condition & ~Q(status__in=SETTLED)
 
 

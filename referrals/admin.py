@@ -86,7 +86,12 @@ class TouchpointAdmin(admin.ModelAdmin):
     search_fields = ["note"]
     readonly_fields = ["referral", "author", "kind", "note", "happened_on", "created_at"]
 
+    # The concierge's log, as the status changes are: touchpoint_add writes it and keeps the
+    # referral's first and last touch days, which a delete here would leave behind.
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

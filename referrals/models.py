@@ -221,8 +221,10 @@ class Referral(models.Model):
     answered_on = models.DateField(null=True, blank=True)
     follow_up_on = models.DateField(null=True, blank=True)
     last_touch_on = models.DateField(null=True, blank=True)
-    # The day of the concierge's first touchpoint (touchpoint_add keeps it): the figures'
-    # time to first touch reads it rather than every referral's touchpoints.
+    # The day of the concierge's first touchpoint: the figures' time to first touch reads it
+    # rather than every referral's touchpoints. touchpoint_add, the only writer of
+    # touchpoints (the admin neither adds nor deletes them), keeps it; rebuild_rollups
+    # recomputes it after a bulk load.
     first_touch_on = models.DateField(null=True, blank=True)
     served_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)

@@ -178,6 +178,7 @@ class TouchpointFactory(factory.django.DjangoModelFactory):
         Referral.objects.filter(pk=self.referral_id).update(
             first_touch_on=days["first"], last_touch_on=days["last"]
         )
+        self.referral.refresh_from_db(fields=["first_touch_on", "last_touch_on"])
 
 
 class ProgressReportFactory(factory.django.DjangoModelFactory):

@@ -58,3 +58,38 @@ def test_each_link_of_the_menu_opens_for_the_person_it_is_offered_to(world, as_u
         nav = body[body.index('<nav class="mainnav"') : body.index("</nav>")]
         for href in re.findall(r'href="([^"]+)"', nav):
             assert client.get(href).status_code == 200, (person, href)
+
+
+def test_a_member_of_a_cng_sees_referrals(world, as_user):
+    from tests.factories import GroupMembershipFactory, PeerGroupFactory
+
+    cng = PeerGroupFactory(network=world.network, is_cng=True)
+    GroupMembershipFactory(group=cng, user=world.member)
+    assert "Referrals" in _menu(as_user(world.member), world)
+
+
+def test_a_member_of_an_archived_cng_does_not_see_referrals(world, as_user):
+    from django.utils import timezone
+
+    from tests.factories import GroupMembershipFactory, PeerGroupFactory
+
+    cng = PeerGroupFactory(network=world.network, is_cng=True, archived_at=timezone.now())
+    GroupMembershipFactory(group=cng, user=world.member)
+    assert "Referrals" not in _menu(as_user(world.member), world)
+
+
+def test_an_organiser_sees_referrals_once_the_network_has_a_cng(world, as_user):
+    from tests.factories import PeerGroupFactory
+
+    assert "Referrals" not in _menu(as_user(world.organiser), world)
+    PeerGroupFactory(network=world.network, is_cng=True)
+    assert "Referrals" in _menu(as_user(world.organiser), world)
+
+
+def test_the_menu_counts_unread_notifications(world, as_user):
+    from notifications.services import notify
+
+    for _ in range(2):
+        notify(user=world.member, network=world.network, verb="Something happened")
+    body = as_user(world.member).get(f"/n/{world.network.slug}/").content.decode()
+    assert '<span class="badge unread-badge">2<span class="visually-hidden"> unread' in body

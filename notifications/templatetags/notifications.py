@@ -70,7 +70,7 @@ def main_menu(context: dict[str, Any], network: Network, access: Any) -> SafeStr
         if shown == "has_boards":
             if not extras["has_boards"]:
                 continue
-        elif shown is not None and not getattr(access, shown):
+        elif shown is not None and not getattr(access, shown, False):
             continue
         href = network_url(url_name, network.slug)
         marked = mark_safe(' aria-current="page"') if current(ns, name) else ""  # noqa: S308

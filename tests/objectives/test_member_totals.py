@@ -179,7 +179,8 @@ def test_member_activity_counts_a_persons_own_rows(world, history):
     assert (totals.led, totals.joined) == (1, 1)
 
 
-def test_a_delete_guard_left_by_a_failed_delete_ends_with_the_request():
+def test_a_delete_guard_left_by_a_failed_delete_ends_with_the_request(db):
+    # db: request_started also closes old database connections.
     from django.core.signals import request_started
 
     from objectives import rollup

@@ -36,6 +36,14 @@ def test_a_row_dated_after_the_end_is_asked_about_by_each_read(world):
         assert figures._nothing_from({world.network.pk}, {"referrals_made"}, TOMORROW)
 
 
+def test_what_is_dated_later_is_known_for_every_source_from_the_one_probe(world):
+    ActivityFactory(group=world.group, occurred_on=TOMORROW)
+    with CaptureQueriesContext(connection) as queries, figures.probed_once():
+        for sources in ({"activity_count"}, {"referrals_made"}, {"activity_sum"}):
+            figures._nothing_from({world.network.pk}, sources, TOMORROW)
+    assert _probes(queries) == 1
+
+
 def test_without_probed_once_each_read_asks(world):
     with CaptureQueriesContext(connection) as queries:
         for _ in range(2):

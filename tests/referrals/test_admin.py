@@ -34,3 +34,15 @@ def test_referrals_are_not_added_through_the_admin(cng, as_user):
     response = as_user(cng.world.admin).get(reverse("admin:referrals_referral_add"))
     assert response.status_code == 403
     assert not Referral.objects.exists()
+
+
+def test_touchpoints_are_not_deleted_through_the_admin(cng, as_user):
+    from referrals.services import touchpoint_add
+
+    referral = make_referral(cng)
+    touchpoint = touchpoint_add(referral=referral, author=referral.referrer, kind="client",
+                                note="Called", happened_on=referral.made_on)  # fmt: skip
+    url = reverse("admin:referrals_touchpoint_delete", args=[touchpoint.pk])
+    assert as_user(cng.world.admin).post(url, {"post": "yes"}).status_code == 403
+    referral.refresh_from_db()
+    assert referral.touchpoints.count() == 1 and referral.first_touch_on == referral.made_on

@@ -199,3 +199,16 @@ def test_rebuild_rollups_restores_first_touch_days_after_a_bulk_load(cng):
     call_command("rebuild_rollups", stdout=io.StringIO())
     referral.refresh_from_db()
     assert referral.first_touch_on == TODAY - dt.timedelta(days=1)
+
+
+def test_two_touchpoints_logged_from_stale_copies_keep_the_earliest_day(cng):
+    referral = make_referral(cng)
+    Referral.objects.filter(pk=referral.pk).update(made_on=TODAY - dt.timedelta(days=9))
+    first, second = Referral.objects.get(pk=referral.pk), Referral.objects.get(pk=referral.pk)
+    _touchpoint(first, TODAY - dt.timedelta(days=5))
+    _touchpoint(second, TODAY - dt.timedelta(days=1))  # read before the first was logged
+    referral.refresh_from_db()
+    assert (referral.first_touch_on, referral.last_touch_on) == (
+        TODAY - dt.timedelta(days=5),
+        TODAY - dt.timedelta(days=1),
+    )
