@@ -125,9 +125,7 @@ def my_referrals(request: AuthenticatedRequest, network_slug: str) -> HttpRespon
         key=lambda r: r.last_touch_on or r.made_on,
     )
     received = _mark(mine.filter(receiver=request.user), access, request.user)
-    boards = network.groups.active().filter(is_cng=True)
-    if not access.is_organiser:
-        boards = boards.filter(id__in=list(access.group_roles))
+    boards = access.referral_boards()
     context = {
         "network": network,
         "access": access,
@@ -171,12 +169,7 @@ def _board_context(
             }
             for status, cards in columns.items()
         ],
-        "totals": figures.referral_totals(
-            Referral.objects.filter(group=group),
-            network=network,
-            today=network.today(),
-            group=group,
-        ),
+        "totals": figures.group_referral_totals(group, network=network, today=network.today()),
         "can_refer": access.can_refer_in(group),
         "can_set_interval": access.can_set_follow_up_interval(group),
     }

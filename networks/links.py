@@ -21,9 +21,8 @@ def url_for_each(name: str, key: str, **kwargs: str) -> Callable[[int | str], st
 
 
 @functools.lru_cache(maxsize=128)
-def _around_the_slug(urlconf: str, prefix: str, name: str) -> tuple[str, str]:
-    before, _, after = reverse(name, kwargs={"network_slug": SAMPLE}).partition(f"/{SAMPLE}/")
-    return before, after
+def _network_urls(urlconf: str, prefix: str, name: str) -> Callable[[int | str], str]:
+    return url_for_each(name, "network_slug")
 
 
 def network_url(name: str, network_slug: str) -> str:
@@ -31,5 +30,4 @@ def network_url(name: str, network_slug: str) -> str:
     each name reversed once per URLconf and script prefix (the menu on every page links a
     dozen of them)."""
     urlconf = get_urlconf() or settings.ROOT_URLCONF
-    before, after = _around_the_slug(urlconf, get_script_prefix(), name)
-    return f"{before}/{quote(network_slug)}/{after}"
+    return _network_urls(urlconf, get_script_prefix(), name)(network_slug)

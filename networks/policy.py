@@ -32,10 +32,10 @@ class Access:
     group_roles: dict[int, str] = field(default_factory=dict)
     # this network's archived groups among them: gardening one no longer grants work
     archived_group_ids: frozenset[int] = frozenset()
-    # the collaborative network groups among them (referral boards)
-    cng_group_ids: frozenset[int] = frozenset()
-    # how many networks the person belongs to; None for a site admin, who sees them all
-    network_count: int | None = None
+    # the active collaborative network groups among them: their referral boards
+    board_group_ids: frozenset[int] = frozenset()
+    # whether the menu offers a switch to another network (a site admin sees them all)
+    belongs_elsewhere: bool = True
 
     @classmethod
     def load(cls, user: User | AnonymousUser, network: Network) -> "Access":
@@ -56,8 +56,10 @@ class Access:
             roles.get(network.pk),
             {group_id: group_role for group_id, group_role, _, _ in rows},
             frozenset(group_id for group_id, _, archived_at, _ in rows if archived_at),
-            frozenset(group_id for group_id, _, _, is_cng in rows if is_cng),
-            None if user.is_superuser else len(roles),
+            frozenset(
+                group_id for group_id, _, archived_at, is_cng in rows if is_cng and not archived_at
+            ),
+            user.is_superuser or len(roles) > 1,
         )
 
     # network level
@@ -68,12 +70,6 @@ class Access:
     @property
     def is_organiser(self) -> bool:
         return self.is_admin or self.network_role == Membership.Role.ORGANISER
-
-    @property
-    def belongs_elsewhere(self) -> bool | None:
-        """Whether the person belongs to another network too (the menu's switcher); None
-        when only the list of networks can tell (a site admin)."""
-        return None if self.network_count is None else self.network_count > 1
 
     @property
     def role_label(self) -> str:
@@ -295,14 +291,16 @@ class Access:
         """Groups whose every client this person may see: None means all (organisers)."""
         return None if self.is_organiser else self.gardened_group_ids
 
+    def referral_boards(self) -> QuerySet[Any]:
+        """The active CNGs whose board this person sees (`can_see_group_referrals`)."""
+        cngs = self.network.groups.active().filter(is_cng=True)
+        return cngs if self.is_organiser else cngs.filter(id__in=self.board_group_ids)
+
     @property
     def has_referral_boards(self) -> bool:
-        """Whether any active CNG's board is this person's to see (`can_see_group_referrals`):
-        the menu then shows "Referrals". A member's own groups answer it; an organiser's
-        takes one query."""
-        if self.is_organiser:
-            return self.network.groups.active().filter(is_cng=True).exists()
-        return bool(self.cng_group_ids - self.archived_group_ids)
+        """Whether there is one: the menu then shows "Referrals". A member's own groups
+        answer it; an organiser's takes one query."""
+        return self.referral_boards().exists() if self.is_organiser else bool(self.board_group_ids)
 
     @property
     def can_choose_notification_delivery(self) -> bool:

@@ -283,9 +283,7 @@ def group_dashboard_data(network: Network, group: PeerGroup, today: dt.date) -> 
         network, group_ids=[group.pk], start=months[0], end=end
     ).get(group.pk, figures.ActivityFigures())
     kinds = activity.by_kind
-    referrals = figures.referral_totals(
-        Referral.objects.filter(group=group), network=network, today=today, group=group
-    )
+    referrals = figures.group_referral_totals(group, network=network, today=today)
     return {
         "measure_charts": group_measure_charts(group, measures, months, end),
         "activity": activity,

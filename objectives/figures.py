@@ -446,32 +446,22 @@ NO_END = dt.date(9999, 1, 1)  # after any day a row can have
 COUNTED = {Source.ACTIVITY_COUNT, Source.REFERRALS_MADE, Source.REFERRALS_SERVED}
 
 
-ACTIVITY_SOURCES: set[str] = {Source.ACTIVITY_COUNT, Source.ACTIVITY_SUM}
-
-
-def _dated_from(networks: set[int], sources: set[str], end: dt.date) -> set[str]:
-    """Those of these sources that read a row of these networks dated on or after `end`:
-    their rollups and totals hold more than the days before `end`.
+def _dated_from(networks: set[int], end: dt.date) -> set[str]:
+    """The sources that read a row of these networks dated on or after `end`: their
+    rollups and totals hold more than the days before `end`.
 
     One statement of index probes ((network, day) indexes), a column each, written out:
     built through the ORM (EXISTS annotations) it cost more to compile than to run."""
-    probes: list[tuple[set[str], str, str]] = []  # (the sources it answers, table, day column)
-    if sources & ACTIVITY_SOURCES:
-        probes.append((ACTIVITY_SOURCES, Activity._meta.db_table, "occurred_on"))
-    for source, (day, _) in REFERRAL_DAYS.items():
-        if source in sources:
-            probes.append(({source}, Referral._meta.db_table, day))
     marks = ", ".join(["%s"] * len(networks))
     columns = ", ".join(
         f"EXISTS (SELECT 1 FROM {table} WHERE network_id IN ({marks}) AND {day} >= %s)"  # noqa: S608
-        for _, table, day in probes
+        for _, table, day in PROBES
     )
-    params: list[int | dt.date] = [*sorted(networks), end] * len(probes)
+    params: list[int | dt.date] = [*sorted(networks), end] * len(PROBES)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns}", params)  # noqa: S608 - our own tables, columns
         found = cursor.fetchone()
-    dated = {s for (answers, _, _), yes in zip(probes, found, strict=True) if yes for s in answers}
-    return dated & sources
+    return {s for (answers, _, _), yes in zip(PROBES, found, strict=True) if yes for s in answers}
 
 
 # Inside `exact()`, figures are read without the shortcuts that rest on nothing being dated
@@ -491,9 +481,9 @@ def exact() -> Iterator[None]:
         _exact.reset(token)
 
 
-# Inside `probed_once()` (a page's request: objectives.middleware), the first question
-# about networks and an end probes every source at once and the answer (which sources are
-# dated from the end on) is kept: a page reads figures several times, each asking again.
+# Inside `probed_once()` (a page's request: objectives.middleware), the answer for networks
+# and an end (which sources are dated from the end on) is kept: a page reads figures
+# several times, each asking again.
 _probed: ContextVar[dict[tuple[frozenset[int], dt.date], set[str]] | None] = ContextVar(
     "figures_probed", default=None
 )
@@ -514,10 +504,10 @@ def _nothing_from(networks: set[int], sources: set[str], end: dt.date) -> bool:
         return False
     probed = _probed.get()
     if probed is None:
-        return not _dated_from(networks, sources, end)
+        return not _dated_from(networks, end) & sources
     key = (frozenset(networks), end)
     if key not in probed:
-        probed[key] = _dated_from(networks, {*ACTIVITY_SOURCES, *REFERRAL_DAYS}, end)
+        probed[key] = _dated_from(networks, end)
     return not probed[key] & sources
 
 
@@ -821,6 +811,16 @@ REFERRAL_DAYS = {
     Source.REFERRALS_SERVED: ("served_on", "served"),
     Source.REFERRALS_CLOSED_VALUE: ("closed_on", "closed_value"),
 }
+
+# Each probe of `_dated_from`: the sources it answers for, its table and day column.
+PROBES: list[tuple[set[str], str, str]] = [
+    (
+        {str(Source.ACTIVITY_COUNT), str(Source.ACTIVITY_SUM)},
+        Activity._meta.db_table,
+        "occurred_on",
+    ),
+    *(({str(s)}, Referral._meta.db_table, day) for s, (day, _) in REFERRAL_DAYS.items()),
+]
 
 
 def _referrals(
@@ -1261,18 +1261,20 @@ def _touched_in_time(network: Network, today: dt.date, group: PeerGroup | None =
     """Open referrals whose last touchpoint is within their group's follow-up interval:
     one condition per distinct interval in the network (usually one), or the group's own
     when the referrals are all one group's."""
+    if group is not None:
+        since = today - dt.timedelta(days=group.follow_up_days)
+        return Q(last_touch_on__gte=since) & ~Q(status__in=SETTLED)
     condition = Q(pk__in=[])
     intervals = (
-        [group.follow_up_days]
-        if group is not None
-        else PeerGroup.objects.filter(network=network)
+        PeerGroup.objects.filter(network=network)
         .order_by()
         .values_list("follow_up_days", flat=True)
         .distinct()
     )
     for days in intervals:
-        since = Q(last_touch_on__gte=today - dt.timedelta(days=days))
-        condition |= since if group is not None else Q(group__follow_up_days=days) & since
+        condition |= Q(
+            group__follow_up_days=days, last_touch_on__gte=today - dt.timedelta(days=days)
+        )
     return condition & ~Q(status__in=SETTLED)
 
 
@@ -1320,15 +1322,25 @@ def group_follow_through(
 
 
 def referral_totals(
-    referrals: QuerySet[Referral],
-    *,
-    network: Network | None = None,
-    today: dt.date | None = None,
-    group: PeerGroup | None = None,
+    referrals: QuerySet[Referral], *, network: Network | None = None, today: dt.date | None = None
 ) -> dict[str, Any]:
     """Totals over any set of referrals: made, open, served, closed, value, rating; with a
-    network, the live figures too (REFERRAL_RULES), in three queries in all (two when the
-    referrals are all of one `group`)."""
+    network, the live figures too (REFERRAL_RULES), in three queries in all."""
+    return _referral_totals(referrals, network, today, None)
+
+
+def group_referral_totals(group: PeerGroup, *, network: Network, today: dt.date) -> dict[str, Any]:
+    """`referral_totals` of one group's referrals (its dashboard, its board), with the live
+    figures read against the group's own follow-up interval: two queries."""
+    return _referral_totals(Referral.objects.filter(group=group), network, today, group)
+
+
+def _referral_totals(
+    referrals: QuerySet[Referral],
+    network: Network | None,
+    today: dt.date | None,
+    group: PeerGroup | None,
+) -> dict[str, Any]:
     live = (
         {}
         if network is None

@@ -292,7 +292,7 @@ class Referral(models.Model):
                     "first_touch_on",
                 ],
                 name="referrals_group_figures_idx",
-            ),  # fmt: skip
+            ),
             models.Index(fields=["network", "served_on"], name="referrals_net_served_idx"),
             models.Index(fields=["network", "closed_on"], name="referrals_net_closed_idx"),
             models.Index(fields=["referrer", "status"], name="referrals_referrer_status_idx"),

@@ -14,8 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, DateField, Q, Value
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from groups.models import GroupMembership, PeerGroup
@@ -242,6 +241,7 @@ def touchpoint_add(
     follow_up_on: dt.date | None = None,
 ) -> Touchpoint:
     """The concierge checked in; the quiet clock and its reminders start again."""
+    caller, referral = referral, _locked(referral)  # touchpoints logged at once take turns
     today = referral.network.today()
     if author.pk != referral.referrer_id:
         raise ValidationError("Only the concierge logs touchpoints.")
@@ -258,17 +258,14 @@ def touchpoint_add(
     touchpoint = Touchpoint.objects.create(
         referral=referral, author=author, kind=kind, note=note.strip(), happened_on=happened_on
     )
-    # The days are moved in the UPDATE itself, not from this (maybe stale) instance: two
-    # touchpoints logged at once both count. Coalesce: SQLite's MIN/MAX of a NULL is NULL.
-    day = Value(happened_on, output_field=DateField())
     Referral.objects.filter(pk=referral.pk).update(
-        last_touch_on=Coalesce(Greatest("last_touch_on", day), day),
-        first_touch_on=Coalesce(Least("first_touch_on", day), day),
+        last_touch_on=max(happened_on, referral.last_touch_on or happened_on),
+        first_touch_on=min(happened_on, referral.first_touch_on or happened_on),
         follow_up_on=follow_up_on,
         reminders_sent=0,
         escalated_at=None,
     )
-    referral.refresh_from_db(fields=["last_touch_on", "first_touch_on", "follow_up_on"])
+    caller.refresh_from_db()
     return touchpoint
 
 

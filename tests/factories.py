@@ -2,6 +2,8 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from exports.models import ExportJob, MemberImport
@@ -170,14 +172,10 @@ class TouchpointFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def touch_days(self, create: bool, extracted: object, **kwargs: object) -> None:
-        from django.db.models import Max, Min
-
-        days = Touchpoint.objects.filter(
-            referral_id=self.referral_id, author_id=self.referral.referrer_id
-        ).aggregate(first=Min("happened_on"), last=Max("happened_on"))
-        Referral.objects.filter(pk=self.referral_id).update(
-            first_touch_on=days["first"], last_touch_on=days["last"]
-        )
+        this = Referral.objects.filter(pk=self.referral_id)
+        this.refresh_first_touch()
+        day = Value(self.happened_on)
+        this.update(last_touch_on=Coalesce(Greatest("last_touch_on", day), day))
         self.referral.refresh_from_db(fields=["first_touch_on", "last_touch_on"])
 
 

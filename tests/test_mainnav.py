@@ -1,6 +1,10 @@
 import re
 
 import pytest
+from django.utils import timezone
+
+from notifications.services import notify
+from tests.factories import GroupMembershipFactory, PeerGroupFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,16 +22,17 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_the_menu_marks_the_page_one_is_on(world, as_user, path, current):
-    body = as_user(world.organiser).get(path).content.decode()
-    nav = body[body.index('<nav class="mainnav"') : body.index("</nav>")]
-    marked = re.findall(r'aria-current="page">([^<]+)<', nav)
+    marked = re.findall(r'aria-current="page">([^<]+)<', _nav(as_user(world.organiser), path))
     assert marked == [current]
 
 
+def _nav(client, path: str) -> str:
+    body = client.get(path).content.decode()
+    return body[body.index('<nav class="mainnav"') : body.index("</nav>")]
+
+
 def _menu(client, world) -> list[str]:
-    body = client.get(f"/n/{world.network.slug}/").content.decode()
-    nav = body[body.index('<nav class="mainnav"') : body.index("</nav>")]
-    return re.findall(r"<a [^>]*>([^<]+)<", nav)
+    return re.findall(r"<a [^>]*>([^<]+)<", _nav(client, f"/n/{world.network.slug}/"))
 
 
 EVERYONE = ["Home", "Objectives", "Groups", "Activities", "Reports", "Dashboard"]
@@ -54,41 +59,29 @@ def test_a_member_sees_what_everyone_sees(world, as_user):
 def test_each_link_of_the_menu_opens_for_the_person_it_is_offered_to(world, as_user):
     for person in (world.organiser, world.gardener, world.member):
         client = as_user(person)
-        body = client.get(f"/n/{world.network.slug}/").content.decode()
-        nav = body[body.index('<nav class="mainnav"') : body.index("</nav>")]
-        for href in re.findall(r'href="([^"]+)"', nav):
+        for href in re.findall(r'href="([^"]+)"', _nav(client, f"/n/{world.network.slug}/")):
             assert client.get(href).status_code == 200, (person, href)
 
 
 def test_a_member_of_a_cng_sees_referrals(world, as_user):
-    from tests.factories import GroupMembershipFactory, PeerGroupFactory
-
     cng = PeerGroupFactory(network=world.network, is_cng=True)
     GroupMembershipFactory(group=cng, user=world.member)
     assert "Referrals" in _menu(as_user(world.member), world)
 
 
 def test_a_member_of_an_archived_cng_does_not_see_referrals(world, as_user):
-    from django.utils import timezone
-
-    from tests.factories import GroupMembershipFactory, PeerGroupFactory
-
     cng = PeerGroupFactory(network=world.network, is_cng=True, archived_at=timezone.now())
     GroupMembershipFactory(group=cng, user=world.member)
     assert "Referrals" not in _menu(as_user(world.member), world)
 
 
 def test_an_organiser_sees_referrals_once_the_network_has_a_cng(world, as_user):
-    from tests.factories import PeerGroupFactory
-
     assert "Referrals" not in _menu(as_user(world.organiser), world)
     PeerGroupFactory(network=world.network, is_cng=True)
     assert "Referrals" in _menu(as_user(world.organiser), world)
 
 
 def test_the_menu_counts_unread_notifications(world, as_user):
-    from notifications.services import notify
-
     for _ in range(2):
         notify(user=world.member, network=world.network, verb="Something happened")
     body = as_user(world.member).get(f"/n/{world.network.slug}/").content.decode()

@@ -12,20 +12,6 @@ from notifications.models import Notification
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
-def menu_extras(context: dict[str, Any], network: Network | None, access: Any) -> dict[str, Any]:
-    """The menu's unread count and whether it shows "Referrals" (the policy's
-    `has_referral_boards`): one query, and one more for an organiser."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or network is None or access is None:
-        return {"unread": 0, "has_boards": False}
-    unread = Notification.objects.filter(
-        user_id=user.pk, network_id=network.pk, read_at__isnull=True
-    ).count()
-    return {"unread": unread, "has_boards": access.has_referral_boards}
-
-
 # The main menu, on every page of a network: (label, URL name, who sees it, when it is the
 # page one is on). Written out here rather than in a template: a template's {% url %} and
 # conditions per entry cost about a millisecond on every page.
@@ -41,7 +27,7 @@ MENU: list[tuple[str, str, str | None, Callable[[str, str], bool]]] = [
      lambda ns, name: ns == "groups" and name not in ("activities", "activity")),
     ("Activities", "groups:activities", None,
      lambda ns, name: ns == "groups" and name in ("activities", "activity")),
-    ("Referrals", "referrals:mine", "has_boards", lambda ns, name: ns == "referrals"),
+    ("Referrals", "referrals:mine", "has_referral_boards", lambda ns, name: ns == "referrals"),
     ("Reports", "objectives:reports", None,
      lambda ns, name: ns == "objectives" and "report" in name),
     ("Dashboard", "objectives:dashboard", None,
@@ -61,25 +47,34 @@ MENU: list[tuple[str, str, str | None, Callable[[str, str], bool]]] = [
 
 @register.simple_tag(takes_context=True)
 def main_menu(context: dict[str, Any], network: Network, access: Any) -> SafeString:
-    """The menu's links for this person, the page they are on marked."""
-    extras = menu_extras(context, network, access)
-    match = getattr(context.get("request"), "resolver_match", None)
+    """The menu's links for this person (the policy says which), the page they are on
+    marked, and their unread notifications counted: one query, and one more for an
+    organiser (`Access.has_referral_boards`)."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
     ns, name = (match.namespace, match.url_name or "") if match else ("", "")
+    unread = _unread(request, network)
     links = []
     for label, url_name, shown, current in MENU:
-        if shown == "has_boards":
-            if not extras["has_boards"]:
-                continue
-        elif shown is not None and not getattr(access, shown, False):
+        if shown is not None and (access is None or not getattr(access, shown)):
             continue
-        href = network_url(url_name, network.slug)
         marked = mark_safe(' aria-current="page"') if current(ns, name) else ""  # noqa: S308
         badge = ""
-        if label == "Notifications" and extras["unread"]:
+        if label == "Notifications" and unread:
             badge = format_html(
                 ' <span class="badge unread-badge">{}<span class="visually-hidden"> unread'
                 "</span></span>",
-                extras["unread"],
+                unread,
             )
+        href = network_url(url_name, network.slug)
         links.append(format_html('<a href="{}"{}>{}{}</a>', href, marked, label, badge))
     return mark_safe("\n".join(links))  # noqa: S308 - each link built by format_html
+
+
+def _unread(request: Any, network: Network) -> int:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(
+        user_id=user.pk, network_id=network.pk, read_at__isnull=True
+    ).count()

@@ -2,9 +2,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import RequestFactory
+from django.utils import timezone
 
 from networks.policy import Access, network_access, visible_networks
-from tests.factories import ActivityFactory, PeerGroupFactory, ReferralFactory
+from tests.factories import ActivityFactory, MembershipFactory, PeerGroupFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -178,8 +179,6 @@ def test_a_member_of_no_cng_has_no_referral_board(world):
 
 
 def test_an_archived_cng_is_no_referral_board(world):
-    from django.utils import timezone
-
     cng = PeerGroupFactory(network=world.network, is_cng=True, archived_at=timezone.now())
     cng.memberships.create(user=world.member, role="member")
     assert not access_for(world.member, world.network).has_referral_boards
@@ -196,11 +195,9 @@ def test_a_person_of_one_network_belongs_nowhere_else(world):
 
 
 def test_a_person_of_two_networks_belongs_elsewhere(world):
-    from tests.factories import MembershipFactory
-
     MembershipFactory(user=world.member, network=world.other_network)
     assert access_for(world.member, world.network).belongs_elsewhere is True
 
 
-def test_only_the_list_of_networks_tells_for_a_site_admin(world):
-    assert access_for(world.admin, world.network).belongs_elsewhere is None
+def test_a_site_admin_may_switch_to_any_network(world):
+    assert access_for(world.admin, world.network).belongs_elsewhere is True

@@ -1,4 +1,4 @@
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 
 from networks.links import SAMPLE, network_url, url_for_each
 
@@ -30,8 +30,6 @@ def test_network_url_puts_a_slug_that_looks_like_the_sample_in_its_place():
 
 
 def test_network_url_follows_the_script_prefix():
-    from django.urls import set_script_prefix
-
     set_script_prefix("/grove/")
     try:
         assert network_url("members:list", "riverside") == "/grove/n/riverside/members/"

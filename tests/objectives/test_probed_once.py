@@ -28,7 +28,7 @@ def test_the_question_is_asked_once_within_probed_once(world):
     assert _probes(queries) == 1
 
 
-def test_a_row_dated_after_the_end_is_asked_about_by_each_read(world):
+def test_a_row_dated_after_the_end_turns_off_only_its_own_sources_shortcut(world):
     ActivityFactory(group=world.group, occurred_on=TOMORROW)
     with figures.probed_once():
         assert not figures._nothing_from({world.network.pk}, {"activity_count"}, TOMORROW)

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from referrals.models import Referral
+from referrals.services import touchpoint_add
 from tests.referrals.conftest import make_referral
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +38,6 @@ def test_referrals_are_not_added_through_the_admin(cng, as_user):
 
 
 def test_touchpoints_are_not_deleted_through_the_admin(cng, as_user):
-    from referrals.services import touchpoint_add
-
     referral = make_referral(cng)
     touchpoint = touchpoint_add(referral=referral, author=referral.referrer, kind="client",
                                 note="Called", happened_on=referral.made_on)  # fmt: skip

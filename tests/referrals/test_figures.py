@@ -1,15 +1,19 @@
 """Referral figures on known data, from the engine, and the same on every page."""
 
 import datetime as dt
+import io
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
+from django.apps import apps
+from django.core.management import call_command
 from django.urls import reverse
 
 from objectives import figures
 from referrals.models import Referral, Touchpoint
 from referrals.services import feedback_record, referral_move, touchpoint_add
-from tests.factories import TouchpointFactory
+from tests.factories import PeerGroupFactory, TouchpointFactory
 from tests.referrals.conftest import make_referral
 
 pytestmark = pytest.mark.django_db
@@ -50,14 +54,12 @@ def known(cng):
 
 
 def test_one_groups_totals_read_its_own_follow_up_interval_the_same(known):
-    from tests.factories import PeerGroupFactory
-
     PeerGroupFactory(network=known.world.network, follow_up_days=30)  # a second interval
     known.group.follow_up_days = 1  # r3, touched two days ago, is no longer in time
     known.group.save()
     referrals = Referral.objects.filter(group=known.group)
     network = known.world.network
-    own = figures.referral_totals(referrals, network=network, today=TODAY, group=known.group)
+    own = figures.group_referral_totals(known.group, network=network, today=TODAY)
     assert own == figures.referral_totals(referrals, network=network, today=TODAY)
     assert (own["open_now"], own["touched_in_time"]) == (2, 0)
 
@@ -142,35 +144,31 @@ def _touchpoint(referral, day):
     return referral.first_touch_on
 
 
-def test_the_first_touchpoint_sets_the_first_touch_day(cng):
-    referral = make_referral(cng)
-    Referral.objects.filter(pk=referral.pk).update(made_on=TODAY - dt.timedelta(days=9))
-    referral.refresh_from_db()
-    assert referral.first_touch_on is None
-    assert _touchpoint(referral, TODAY - dt.timedelta(days=5)) == TODAY - dt.timedelta(days=5)
+@pytest.fixture
+def nine_days_old(cng):
+    """A referral made nine days ago, not touched yet."""
+    made = make_referral(cng)
+    Referral.objects.filter(pk=made.pk).update(made_on=TODAY - dt.timedelta(days=9))
+    made.refresh_from_db()
+    return made
 
 
-def test_a_later_touchpoint_keeps_the_first_touch_day(cng):
-    referral = make_referral(cng)
-    Referral.objects.filter(pk=referral.pk).update(made_on=TODAY - dt.timedelta(days=9))
-    referral.refresh_from_db()
-    _touchpoint(referral, TODAY - dt.timedelta(days=5))
-    assert _touchpoint(referral, TODAY) == TODAY - dt.timedelta(days=5)
+def test_the_first_touchpoint_sets_the_first_touch_day(nine_days_old):
+    assert nine_days_old.first_touch_on is None
+    assert _touchpoint(nine_days_old, TODAY - dt.timedelta(days=5)) == TODAY - dt.timedelta(days=5)
 
 
-def test_a_touchpoint_dated_earlier_moves_the_first_touch_day_back(cng):
-    referral = make_referral(cng)
-    Referral.objects.filter(pk=referral.pk).update(made_on=TODAY - dt.timedelta(days=9))
-    referral.refresh_from_db()
-    _touchpoint(referral, TODAY - dt.timedelta(days=2))
-    assert _touchpoint(referral, TODAY - dt.timedelta(days=8)) == TODAY - dt.timedelta(days=8)
+def test_a_later_touchpoint_keeps_the_first_touch_day(nine_days_old):
+    _touchpoint(nine_days_old, TODAY - dt.timedelta(days=5))
+    assert _touchpoint(nine_days_old, TODAY) == TODAY - dt.timedelta(days=5)
+
+
+def test_a_touchpoint_dated_earlier_moves_the_first_touch_day_back(nine_days_old):
+    _touchpoint(nine_days_old, TODAY - dt.timedelta(days=2))
+    assert _touchpoint(nine_days_old, TODAY - dt.timedelta(days=8)) == TODAY - dt.timedelta(days=8)
 
 
 def test_the_migration_fills_each_first_touch_day_from_the_concierges_touchpoints(cng):
-    from importlib import import_module
-
-    from django.apps import apps
-
     fill = import_module("referrals.migrations.0005_referral_first_touch_on").fill_first_touch
     touched, untouched = make_referral(cng), make_referral(cng)
     for days in (3, 6):
@@ -188,10 +186,6 @@ def test_the_migration_fills_each_first_touch_day_from_the_concierges_touchpoint
 
 
 def test_rebuild_rollups_restores_first_touch_days_after_a_bulk_load(cng):
-    import io
-
-    from django.core.management import call_command
-
     referral = make_referral(cng)
     # As a COPY of touchpoints would leave it: the row without touchpoint_add's day.
     Touchpoint.objects.create(referral=referral, author=referral.referrer, note="x",
@@ -201,14 +195,15 @@ def test_rebuild_rollups_restores_first_touch_days_after_a_bulk_load(cng):
     assert referral.first_touch_on == TODAY - dt.timedelta(days=1)
 
 
-def test_two_touchpoints_logged_from_stale_copies_keep_the_earliest_day(cng):
-    referral = make_referral(cng)
-    Referral.objects.filter(pk=referral.pk).update(made_on=TODAY - dt.timedelta(days=9))
-    first, second = Referral.objects.get(pk=referral.pk), Referral.objects.get(pk=referral.pk)
+def test_two_touchpoints_logged_from_stale_copies_keep_the_earliest_day(nine_days_old):
+    first, second = (
+        Referral.objects.get(pk=nine_days_old.pk),
+        Referral.objects.get(pk=nine_days_old.pk),
+    )
     _touchpoint(first, TODAY - dt.timedelta(days=5))
     _touchpoint(second, TODAY - dt.timedelta(days=1))  # read before the first was logged
-    referral.refresh_from_db()
-    assert (referral.first_touch_on, referral.last_touch_on) == (
+    nine_days_old.refresh_from_db()
+    assert (nine_days_old.first_touch_on, nine_days_old.last_touch_on) == (
         TODAY - dt.timedelta(days=5),
         TODAY - dt.timedelta(days=1),
     )

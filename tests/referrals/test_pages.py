@@ -2,6 +2,8 @@
 sign-in page."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from referrals.models import Referral
@@ -99,9 +101,6 @@ def test_the_board_has_a_column_per_status(cng, referral, as_user):
 
 
 def test_the_board_runs_the_same_queries_for_few_and_many_referrals(cng, as_user):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     client = as_user(cng.concierge)
     board = _url("board", cng, group_slug="founders")
     make_referral(cng)

@@ -25,8 +25,8 @@ class Command(BaseCommand):
                 raise CommandError(f"No network with the slug {options['network']!r}.")
         activities, contributions, referrals = rollup.rebuild(network=network)
         people = rollup.rebuild_people(network=network)
-        touched = Referral.objects.filter(**({"network": network} if network else {}))
-        first_touches = touched.refresh_first_touch()
+        referrals_of = Referral.objects.all() if network is None else network.referrals.all()
+        first_touches = referrals_of.refresh_first_touch()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Rebuilt {activities} activity, {contributions} contribution and "
