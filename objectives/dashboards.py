@@ -241,12 +241,10 @@ def group_measure_charts(
     group: PeerGroup, measures: list[Measure], months: list[dt.date], end: dt.date
 ) -> list[dict[str, Any]]:
     """Each measure's chart of what the group added to it month by month."""
-    parts = figures.group_parts_by_period(
+    # A reading stands until the next one, however old: the same part the objective page shows.
+    parts, readings = figures.group_parts_and_readings(
         measures, group_id=group.pk, start=months[0], end=end, period="month"
     )
-    manual = [m for m in measures if m.source == Source.MANUAL]
-    # A reading stands until the next one, however old: the same part the objective page shows.
-    readings = figures.measure_values_by_group(manual, end=end, group_id=group.pk) if manual else {}
     labels = [_label(m) for m in months]
     charts = []
     for index, measure in enumerate(measures):
@@ -254,7 +252,7 @@ def group_measure_charts(
         is_reading = measure.source == Source.MANUAL
         total: Decimal | None
         if is_reading:
-            total = readings.get((measure.pk, group.pk))
+            total = readings.get(measure.pk)
         else:
             total = sum((v for v in values if v is not None), Decimal(0))
         unit = f" ({measure.unit})" if measure.unit else ""
@@ -278,7 +276,7 @@ def group_dashboard_data(network: Network, group: PeerGroup, today: dt.date) -> 
     months = figures.recent_periods(today, "month", MONTHS)
     labels = [_label(m) for m in months]
     end = today + dt.timedelta(days=1)
-    measures = [m for o in _objectives(network) for m in o.measures.all()]
+    measures = list(Measure.objects.active_in(network))
     activity = figures.activity_figures(
         network, group_ids=[group.pk], start=months[0], end=end
     ).get(group.pk, figures.ActivityFigures())
@@ -294,7 +292,13 @@ def group_dashboard_data(network: Network, group: PeerGroup, today: dt.date) -> 
             values=[k.count for k in kinds],
             label_heading="Kind",
         ),
-        "recent": list(Activity.objects.filter(group=group).select_related("led_by")[:10]),
+        "recent": list(
+            Activity.objects.filter(group=group)
+            .select_related("led_by")
+            .only(
+                *("occurred_on", "title", "kind", "people_reached"), "led_by__name", "led_by__email"
+            )[:10]
+        ),
         "referrals": referrals,
         "served_rate": figures.share(referrals["served"], referrals["made"]),
         "reports": list(ProgressReport.objects.filter(group=group).defer("data")[:24]),

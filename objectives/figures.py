@@ -312,16 +312,45 @@ def group_parts_by_period(
     give 0 for a quiet period; a manual measure gives the group's latest reading in the
     period, or None when it recorded none (a reading, not an amount: a gap, not a zero).
     """
+    return group_parts_and_readings(
+        measures, group_id=group_id, start=start, end=end, period=period
+    )[0]
+
+
+def group_parts_and_readings(
+    measures: Iterable[Measure],
+    *,
+    group_id: int,
+    start: dt.date,
+    end: dt.date,
+    period: Period,
+) -> tuple[dict[int, list[tuple[dt.date, Decimal | None]]], dict[int, Decimal]]:
+    """group_parts_by_period, and each manual measure's latest reading by the group before
+    `end`, however old (the group's part that measure_values_by_group gives), from the same
+    reads: the readings are read by period from the first on, and the latest period's
+    reading is the latest of all."""
     measures = _with_objectives(measures)
     starts = period_starts(start, end, period)
-    found = _values(measures, start=starts[0], end=end, by=period, group_id=group_id)
-    return {
+    manual = [m for m in measures if m.source == Source.MANUAL]
+    counted = [m for m in measures if m.source != Source.MANUAL]
+    found = (
+        _values(counted, start=starts[0], end=end, by=period, group_id=group_id) if counted else {}
+    )
+    latest: dict[int, Decimal] = {}
+    if manual:
+        readings = _values(manual, start=None, end=end, by=period, group_id=group_id)
+        for (pk, day), value in sorted(readings.items(), key=lambda item: item[0][1]):
+            latest[pk] = value
+            if day >= starts[0]:
+                found[(pk, day)] = value
+    parts = {
         m.pk: [
             (day, found.get((m.pk, day), None if m.source == Source.MANUAL else ZERO))
             for day in starts
         ]
         for m in measures
     }
+    return parts, latest
 
 
 def measure_series(

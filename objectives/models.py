@@ -62,18 +62,21 @@ class Objective(models.Model):
 
 
 class MeasureQuerySet(models.QuerySet["Measure"]):
+    def active_in(self, network: Network) -> "MeasureQuerySet":
+        """The measures of the network's active objectives, each with its objective, in the
+        objectives' order and then the measures' (one query)."""
+        return (
+            self.filter(objective__network=network, objective__archived_at__isnull=True)
+            .select_related("objective")
+            .order_by("objective__due_on", "objective__title", "objective_id", "id")
+        )
+
     def fed_by_activities(self, network: Network) -> "MeasureQuerySet":
         """The network's active measures that logging an activity moves: by a count of
         activities (activity_count) or by the amount each contributes (activity_sum), in the
         order the activity form lists them."""
-        return (
-            self.filter(
-                objective__network=network,
-                objective__archived_at__isnull=True,
-                source__in=[Measure.Source.ACTIVITY_COUNT, Measure.Source.ACTIVITY_SUM],
-            )
-            .select_related("objective")
-            .order_by("objective__due_on", "objective__title", "id")
+        return self.active_in(network).filter(
+            source__in=[Measure.Source.ACTIVITY_COUNT, Measure.Source.ACTIVITY_SUM]
         )
 
 

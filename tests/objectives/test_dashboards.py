@@ -264,12 +264,13 @@ def test_group_dashboard_query_count_is_fixed(world, as_user, measures):
     populate(world, measures, 12)
     with CaptureQueriesContext(connection) as large:
         client.get(group_url(world))
-    # 17 (the group's referral measures, made and closed value, in one query), each group's
-    # latest manual readings, whether anything is dated after today (once for the page;
-    # the month series and the activity figures then read this month whole from the
-    # rollups), the menu, and the live referral figures' day spans (the group's own
-    # follow-up interval needs no query)
-    assert len(small) == len(large) == 18 + MENU + 1
+    # 16 (the network's measures with their objectives in one query; the group's referral
+    # measures, made and closed value, in one; its manual readings by month in one, the
+    # latest of them the "latest reading"), whether anything is dated after today (once
+    # for the page; the month series and the activity figures then read this month whole
+    # from the rollups), the menu, and the live referral figures' day spans (the group's
+    # own follow-up interval needs no query)
+    assert len(small) == len(large) == 16 + MENU + 1
 
 
 # ---------------------------------------------------------------- my contribution

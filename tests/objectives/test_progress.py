@@ -7,6 +7,7 @@ from groups.models import Activity
 from networks.models import Network
 from objectives.figures import (
     closed_periods,
+    group_parts_and_readings,
     last_closed_period,
     measure_series,
     measure_values,
@@ -291,6 +292,32 @@ def test_a_groups_reading_never_replaces_the_networks_figure(net, groups):
     CheckInFactory(measure=m, value=D("5"), recorded_on=on(3), group=groups[0])
     assert measure_values([m], end=on(4)) == {m.pk: D("41")}
     assert measure_values_by_group([m], end=on(4)) == {(m.pk, groups[0].pk): D("5")}
+
+
+def test_a_groups_latest_reading_is_its_part_however_old(net, groups):
+    m = measure(net, Measure.Source.MANUAL, baseline=D("3"), target=D("100"))
+    CheckInFactory(measure=m, value=D("7"), recorded_on=dt.date(2024, 5, 2), group=groups[0])
+    CheckInFactory(measure=m, value=D("8"), recorded_on=dt.date(2024, 5, 20), group=groups[0])
+    CheckInFactory(measure=m, value=D("9"), recorded_on=on(3), group=groups[1])
+    CheckInFactory(measure=m, value=D("41"), recorded_on=on(3))
+    parts, latest = group_parts_and_readings(
+        [m], group_id=groups[0].pk, start=on(1), end=on(4), period="month"
+    )
+    by_group = measure_values_by_group([m], end=on(4))
+    assert latest == {m.pk: D("8")} == {m.pk: by_group[(m.pk, groups[0].pk)]}
+    assert parts[m.pk] == [(on(1), None), (on(2), None), (on(3), None)]
+
+
+def test_a_groups_parts_by_month_are_its_latest_reading_in_each(net, groups):
+    m = measure(net, Measure.Source.MANUAL, baseline=D("3"), target=D("100"))
+    CheckInFactory(measure=m, value=D("5"), recorded_on=on(2, 3), group=groups[0])
+    CheckInFactory(measure=m, value=D("6"), recorded_on=on(2, 9), group=groups[0])
+    CheckInFactory(measure=m, value=D("2"), recorded_on=on(3, 9), group=groups[1])
+    parts, latest = group_parts_and_readings(
+        [m], group_id=groups[0].pk, start=on(1), end=on(4), period="month"
+    )
+    assert parts[m.pk] == [(on(1), None), (on(2), D("6")), (on(3), None)]
+    assert latest == {m.pk: D("6")}
 
 
 def test_a_manual_measure_with_only_group_readings_stays_at_its_baseline(net, groups):
