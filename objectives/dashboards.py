@@ -510,7 +510,7 @@ def console_panels(
                 "status": STATUS_LABELS.get(referral.status, referral.status).lower(),
             }
         )
-    follow_through = figures.group_follow_through(network, group_ids, today)
+    follow_through = figures.group_follow_through(network, groups, today)
     stale: dict[int, list[dict[str, Any]]] = defaultdict(list)
     stale_rows = (
         CheckIn.objects.filter(

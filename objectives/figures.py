@@ -1286,24 +1286,29 @@ def referral_figures(
     }
 
 
-def _touched_in_time(network: Network, today: dt.date, group: PeerGroup | None = None) -> Q:
+def _touched_in_time(
+    network: Network, today: dt.date, groups: Iterable[PeerGroup] | None = None
+) -> Q:
     """Open referrals whose last touchpoint is within their group's follow-up interval:
-    one condition per distinct interval in the network (usually one), or the group's own
-    when the referrals are all one group's."""
-    if group is not None:
-        since = today - dt.timedelta(days=group.follow_up_days)
-        return Q(last_touch_on__gte=since) & ~Q(status__in=SETTLED)
+    one condition per distinct interval (usually one), among `groups` when the referrals
+    are all theirs (no query), else among the network's groups (one query)."""
+    by_interval: dict[int, Q] = {}
+    if groups is None:
+        for days in (
+            PeerGroup.objects.filter(network=network)
+            .order_by()
+            .values_list("follow_up_days", flat=True)
+            .distinct()
+        ):
+            by_interval[days] = Q(group__follow_up_days=days)
+    else:
+        ids: dict[int, list[int]] = defaultdict(list)
+        for group in groups:
+            ids[group.follow_up_days].append(group.pk)
+        by_interval = {days: Q(group_id__in=pks) for days, pks in ids.items()}
     condition = Q(pk__in=[])
-    intervals = (
-        PeerGroup.objects.filter(network=network)
-        .order_by()
-        .values_list("follow_up_days", flat=True)
-        .distinct()
-    )
-    for days in intervals:
-        condition |= Q(
-            group__follow_up_days=days, last_touch_on__gte=today - dt.timedelta(days=days)
-        )
+    for days, whose in by_interval.items():
+        condition |= whose & Q(last_touch_on__gte=today - dt.timedelta(days=days))
     return condition & ~Q(status__in=SETTLED)
 
 
@@ -1313,7 +1318,7 @@ def _live_aggregates(
     """Aggregates for the live figures, to add to a caller's own aggregate query: `within`
     picks the referrals whose follow-through counts, `answered` those whose answers do.
     Costs one query (the network's follow-up intervals), none for one group's referrals."""
-    in_time = _touched_in_time(network, today, group)
+    in_time = _touched_in_time(network, today, None if group is None else [group])
     return {
         "accepted": Count(
             "id", filter=answered & Q(answered_on__isnull=False) & ~Q(status="declined")
@@ -1335,17 +1340,19 @@ def _live_rates(totals: dict[str, Any], qs: QuerySet[Referral]) -> dict[str, Any
 
 
 def group_follow_through(
-    network: Network, group_ids: Iterable[int], today: dt.date
+    network: Network, groups: list[PeerGroup], today: dt.date
 ) -> dict[int, tuple[int, int, float | None]]:
-    """group id -> (open referrals, touched within the follow-up interval, their share):
-    one GROUP BY for any number of groups (and the network's intervals), for the console."""
+    """group id -> (open referrals, touched within the group's follow-up interval, their
+    share): one GROUP BY for any number of groups, for the console."""
     rows = (
         Referral.objects.for_network(network)
-        .filter(group_id__in=list(group_ids))
+        .filter(group_id__in=[g.pk for g in groups])
         .exclude(status__in=SETTLED)
         .order_by()
         .values("group_id")
-        .annotate(open=Count("id"), touched=Count("id", filter=_touched_in_time(network, today)))
+        .annotate(
+            open=Count("id"), touched=Count("id", filter=_touched_in_time(network, today, groups))
+        )
     )
     return {r["group_id"]: (r["open"], r["touched"], share(r["touched"], r["open"])) for r in rows}
 

@@ -397,6 +397,19 @@ def test_console_lists_overdue_follow_ups_only(world, as_user):
     assert [row["referral"] for row in panels[0]["overdue"]] == [late]
 
 
+def test_console_reads_follow_through_against_each_groups_own_interval(world, as_user):
+    today = world.network.today()
+    world.group.follow_up_days = 7
+    world.group.save()
+    patient = PeerGroupFactory(network=world.network, follow_up_days=14)
+    for group in (world.group, patient):
+        ReferralFactory(group=group, last_touch_on=today - dt.timedelta(days=10))
+    panels = as_user(world.organiser).get(url("console", world)).context["panels"]
+    by_group = {panel["group"].pk: panel["follow_through"] for panel in panels}
+    assert by_group[world.group.pk] == (1, 0, 0.0)
+    assert by_group[patient.pk] == (1, 1, 1.0)
+
+
 def test_console_lists_manual_measures_without_a_recent_check_in(world, as_user, measures):
     today = world.network.today()
     CheckInFactory(
@@ -448,10 +461,10 @@ def test_console_query_count_is_fixed(world, as_user, measures):
     populate(world, measures, 12)
     with CaptureQueriesContext(connection) as large:
         client.get(url("console", world))
-    # + the menu, and follow-through per group (follow-up intervals, one GROUP BY); the
-    # idle members and overdue referrals are picked by id first, then only the listed rows
-    # are loaded (+2); who was active is one UNION of leaders and participants
-    assert len(small) == len(large) == 15 + MENU + 2
+    # + the menu, and follow-through per group (one GROUP BY, against the listed groups' own
+    # intervals); the idle members and overdue referrals are picked by id first, then only
+    # the listed rows are loaded (+2); who was active is one UNION of leaders and participants
+    assert len(small) == len(large) == 14 + MENU + 2
 
 
 # ---------------------------------------------------------------- network value
