@@ -24,8 +24,10 @@ tables (so results do not depend on table state; the output says so), then measu
 - page_<name>_cold_vs_bare and page_<name>_warm_vs_bare: each page through the Django test
   client, with Django's cache cleared before every request (cold) and not (warm), ÷ a bare
   login-protected view that checks the network's access policy and runs one indexed query
-  (bench/urls.py) (goal <= 5, aim 3). Each page's ratio takes the bare view's median
-  measured right before and after that page, so load changing during the run moves both.
+  (bench/urls.py) (goal <= 5, aim 3). Each is the median of PAGE_ROUNDS requests of the
+  page ÷ the median of the bare view's, two bare requests before each of the page's:
+  interleaved, so load changing during the run (these machines share their cores) moves
+  both sides alike.
 - api_activities_page_vs_bare_view: one page of 100 activities through the API (token auth,
   cursor pagination, participants and contributions) ÷ the same bare view (goal <= 3).
 - report_peak_rss_mb: peak RSS (VmHWM) of a fresh process running the report job, Django
@@ -62,6 +64,7 @@ DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/grove_bench"
 FULL = {"groups": 200, "members": 20_000, "activities": 1_000_000, "referrals": 100_000}
 QUICK = {"groups": 20, "members": 1_000, "activities": 20_000, "referrals": 2_000}
 YEARS = 2
+PAGE_ROUNDS = 9  # requests of each page, cold and warm, each beside the bare view
 SLUG = "bench"
 SLUG_1Y = "bench1y"  # the same density over one year: half the activities and referrals
 
@@ -605,7 +608,18 @@ def time_requests(client, url: str, repeat: int, before=None) -> float:
     return statistics.median(timings)
 
 
-def api_activities_page_vs_bare_view(network, user, bare: str, session, repeat: int) -> None:
+def beside_bare(client, url: str, session, bare: str, rounds: int, before=None) -> tuple:
+    """(median time of `url`, median time of the bare view) over `rounds` rounds of two bare
+    requests then one of `url`: interleaved, so that a change in the machine's load (these
+    machines share their cores) moves both sides of a ratio alike."""
+    times, bare_times = [], []
+    for _ in range(rounds):
+        bare_times.append(time_requests(session, bare, 2))
+        times.append(time_requests(client, url, 1, before=before))
+    return statistics.median(times), statistics.median(bare_times)
+
+
+def api_activities_page_vs_bare_view(network, user, bare: str, session, rounds: int) -> None:
     """One page of 100 activities through the API, as a script with a token would read it."""
     from django.test import Client
 
@@ -615,9 +629,7 @@ def api_activities_page_vs_bare_view(network, user, bare: str, session, repeat: 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {text}")
     url = f"/api/v1/networks/{network.slug}/activities/?page_size=100"
     client.get(url, secure=True)
-    before = time_requests(session, bare, 10)
-    api_time = time_requests(client, url, repeat)
-    bare_time = statistics.median([before, time_requests(session, bare, 10)])
+    api_time, bare_time = beside_bare(client, url, session, bare, rounds)
     print(
         f"api_activities_page_ms: {api_time * 1000:.1f}  (bare view beside it: "
         f"{bare_time * 1000:.1f})"
@@ -648,7 +660,7 @@ def explain_page(client, page: str) -> None:
         print(f"  {seconds * 1000:8.1f} ms  {sql[:240]}")
 
 
-def measure_pages(network, recent, names: list[str] | None, *, repeat: int, explain=False):
+def measure_pages(network, recent, names: list[str] | None, *, rounds: int, explain=False):
     """Every page (or those named) cold and warm against the bare view; with `explain`, the
     query count and the slowest queries of a cold request too."""
     from django.core.cache import cache
@@ -662,25 +674,21 @@ def measure_pages(network, recent, names: list[str] | None, *, repeat: int, expl
     client.force_login(organiser)
     bare = reverse("bench_bare", kwargs={"network_id": network.pk}) + f"?day={recent.start}"
     client.get(bare, secure=True)
-    bare_time = time_requests(client, bare, 30 if repeat > 3 else 20)
-    print(f"bare_view_ms: {bare_time * 1000:.1f}")
+    print(f"bare_view_ms: {time_requests(client, bare, 20) * 1000:.1f}")
+    print(f"pages_measured_as: the median of {rounds} requests, each after two of the bare view")
     for name, page in pages(network, organiser):
         if names and name not in names:
             continue
-        # The bare view is measured again next to each page, so that a change in the
-        # machine's load during the run moves both sides of a ratio alike.
-        here = time_requests(client, bare, 10)
-        cold = time_requests(client, page, 5, before=cache.clear)
+        cold, here = beside_bare(client, page, client, bare, rounds, before=cache.clear)
         client.get(page, secure=True)
-        warm = time_requests(client, page, repeat)
-        here = statistics.median([here, time_requests(client, bare, 10)])
+        warm, here_warm = beside_bare(client, page, client, bare, rounds)
         print(f"page_{name}_cold_ms: {cold * 1000:.1f}  (bare view beside it: {here * 1000:.1f})")
         print(f"page_{name}_cold_vs_bare: {cold / here:.2f}")
-        print(f"page_{name}_warm_vs_bare: {warm / here:.2f}")
+        print(f"page_{name}_warm_vs_bare: {warm / here_warm:.2f}")
         if explain:
             explain_page(client, page)
     if not names or "api" in names:
-        api_activities_page_vs_bare_view(network, organiser, bare, client, repeat)
+        api_activities_page_vs_bare_view(network, organiser, bare, client, rounds)
 
 
 # ---------------------------------------------------------------- main
@@ -814,7 +822,7 @@ def main() -> None:
         )
 
     if args.pages is not None:
-        measure_pages(network, recent, args.pages, repeat=3, explain=True)
+        measure_pages(network, recent, args.pages, rounds=PAGE_ROUNDS, explain=True)
         return
 
     measure_reports(network, network_1y, recent, url, repeat)
@@ -822,7 +830,7 @@ def main() -> None:
         print("load_average_at_end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         return
 
-    measure_pages(network, recent, None, repeat=5 if args.quick else 3)
+    measure_pages(network, recent, None, rounds=PAGE_ROUNDS)
 
     exported = subprocess.run(
         [sys.executable, __file__, "--child-export"], capture_output=True, text=True, check=True
