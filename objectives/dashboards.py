@@ -407,9 +407,11 @@ def console_panels(
         in_period.order_by()
         .values_list("group_id", "led_by_id")
         .union(
-            Activity.participants.through.objects.filter(activity__in=in_period)
+            # joined from the period's activities: read from the participants' side, the
+            # activities were scanned twice
+            in_period.filter(participants__isnull=False)
             .order_by()
-            .values_list("activity__group_id", "user_id")
+            .values_list("group_id", "participants")
         )
     ):
         active[group_id].add(user_id)
