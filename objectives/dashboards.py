@@ -11,15 +11,16 @@ import datetime as dt
 import math
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Max, Q, Window
+from django.db.models import Count, F, Max, Model, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -62,6 +63,9 @@ STALE_CHECK_IN_DAYS = 30
 KIND_LABELS = figures.KIND_LABELS
 # get_status_display normalises the choices at each call.
 STATUS_LABELS = dict(Referral.Status.choices)
+
+
+RowT = TypeVar("RowT", bound=Model)
 
 
 def _label(month: dt.date) -> str:
@@ -272,6 +276,14 @@ def group_measure_charts(
     return charts
 
 
+def _linked(rows: Iterable[RowT], url: Callable[[int], str]) -> list[RowT]:
+    """The rows, each with its page's address as `link` (one reverse() for all of them)."""
+    linked = list(rows)
+    for row in linked:
+        row.link = url(row.pk)  # type: ignore[attr-defined]
+    return linked
+
+
 def group_dashboard_data(network: Network, group: PeerGroup, today: dt.date) -> dict[str, Any]:
     months = figures.recent_periods(today, "month", MONTHS)
     labels = [_label(m) for m in months]
@@ -292,16 +304,20 @@ def group_dashboard_data(network: Network, group: PeerGroup, today: dt.date) -> 
             values=[k.count for k in kinds],
             label_heading="Kind",
         ),
-        "recent": list(
+        "recent": _linked(
             Activity.objects.filter(group=group)
             .select_related("led_by")
             .only(
                 *("occurred_on", "title", "kind", "people_reached"), "led_by__name", "led_by__email"
-            )[:10]
+            )[:10],
+            url_for_each("groups:activity", "activity_id", network_slug=network.slug),
         ),
         "referrals": referrals,
         "served_rate": figures.share(referrals["served"], referrals["made"]),
-        "reports": list(ProgressReport.objects.filter(group=group).defer("data")[:24]),
+        "reports": _linked(
+            ProgressReport.objects.filter(group=group).defer("data")[:24],
+            url_for_each("objectives:report", "report_id", network_slug=network.slug),
+        ),
         "first_month": labels[0],
     }
 
