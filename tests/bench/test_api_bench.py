@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from bench.run import api_activities_page_vs_bare_view
+from bench.run import api_activities_page_vs_bare_view, beside_bare
 from tests.factories import ActivityFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("bench.urls")]
@@ -11,8 +11,22 @@ def test_the_api_benchmark_reads_a_page_of_activities(world, as_user, capsys):
     ActivityFactory(group=world.group, led_by=world.member)
     bare = reverse("bench_bare", kwargs={"network_id": world.network.pk})
     session = as_user(world.organiser)
-    api_activities_page_vs_bare_view(world.network, world.organiser, bare, session, repeat=2)
+    api_activities_page_vs_bare_view(world.network, world.organiser, bare, session, rounds=2)
     out = capsys.readouterr().out
     lines = dict(line.split(": ", 1) for line in out.splitlines())
     assert float(lines["api_activities_page_vs_bare_view"]) > 0
     assert "bare view beside it" in lines["api_activities_page_ms"]
+
+
+def test_a_page_is_timed_beside_the_bare_view_round_by_round(monkeypatch):
+    from bench import run
+
+    asked = []
+
+    def timed(client, url, n, before=None):
+        asked.append((url, n))
+        return 2.0 if url == "/page/" else 1.0
+
+    monkeypatch.setattr(run, "time_requests", timed)
+    assert beside_bare(None, "/page/", None, "/bare/", 3) == (2.0, 1.0)
+    assert asked == [("/bare/", 2), ("/page/", 1)] * 3
