@@ -25,7 +25,8 @@ tables (so results do not depend on table state; the output says so), then measu
   client, with Django's cache cleared before every request (cold) and not (warm), ÷ a bare
   login-protected view that checks the network's access policy and runs one indexed query
   (bench/urls.py) (goal <= 5, aim 3). Each is the median of PAGE_ROUNDS requests of the
-  page ÷ the median of the bare view's, two bare requests before each of the page's:
+  page ÷ the median over those rounds of the bare view's time (each round's the median of
+  its two bare requests, made right before the page's):
   interleaved, so load changing during the run (these machines share their cores) moves
   both sides alike.
 - api_activities_page_vs_bare_view: one page of 100 activities through the API (token auth,

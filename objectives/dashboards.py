@@ -308,7 +308,7 @@ def group_dashboard_data(network: Network, group: PeerGroup, today: dt.date) -> 
             Activity.objects.filter(group=group)
             .select_related("led_by")
             .only(
-                *("occurred_on", "title", "kind", "people_reached"), "led_by__name", "led_by__email"
+                "occurred_on", "title", "kind", "people_reached", "led_by__name", "led_by__email"
             )[:10],
             url_for_each("groups:activity", "activity_id", network_slug=network.slug),
         ),
@@ -423,8 +423,8 @@ def console_panels(
         in_period.order_by()
         .values_list("group_id", "led_by_id")
         .union(
-            # joined from the period's activities: read from the participants' side, the
-            # activities were scanned twice
+            # the period's activities joined to their participants (read from the
+            # participants' table, the activities were scanned twice)
             in_period.filter(participants__isnull=False)
             .order_by()
             .values_list("group_id", "participants")

@@ -327,8 +327,8 @@ def group_parts_and_readings(
 ) -> tuple[dict[int, list[tuple[dt.date, Decimal | None]]], dict[int, Decimal]]:
     """group_parts_by_period, and each manual measure's latest reading by the group before
     `end`, however old (the group's part that measure_values_by_group gives), from the same
-    reads: the readings are read by period from the first on, and the latest period's
-    reading is the latest of all."""
+    reads: the manual readings are read by period over all of history (no start), and the
+    latest period's reading is the latest of all."""
     measures = _with_objectives(measures)
     starts = period_starts(start, end, period)
     manual = [m for m in measures if m.source == Source.MANUAL]
@@ -339,10 +339,9 @@ def group_parts_and_readings(
     latest: dict[int, Decimal] = {}
     if manual:
         readings = _values(manual, start=None, end=end, by=period, group_id=group_id)
-        for (pk, day), value in sorted(readings.items(), key=lambda item: item[0][1]):
+        found.update(readings)  # the periods before the first are never looked up
+        for (pk, _), value in sorted(readings.items(), key=lambda item: item[0][1]):
             latest[pk] = value
-            if day >= starts[0]:
-                found[(pk, day)] = value
     parts = {
         m.pk: [
             (day, found.get((m.pk, day), None if m.source == Source.MANUAL else ZERO))

@@ -249,6 +249,15 @@ def test_group_dashboard_shows_contribution_activities_referrals_and_reports(
     assert "1 Sep 2026 – 30 Sep 2026" in page
 
 
+def test_group_dashboard_links_each_recent_activity_and_report(world, as_user, measures):
+    activity = ActivityFactory(group=world.group, led_by=world.member)
+    report = ProgressReportFactory(group=world.group)
+    page = as_user(world.gardener).get(group_url(world)).content.decode()
+    slug = world.network.slug
+    assert f'href="{reverse("groups:activity", args=[slug, activity.pk])}"' in page
+    assert f'href="{reverse("objectives:report", args=[slug, report.pk])}"' in page
+
+
 def test_group_dashboard_counts_only_this_group(world, as_user, measures):
     other = PeerGroupFactory(network=world.network)
     ActivityFactory(group=other, led_by=world.member, title="Not ours")
@@ -404,6 +413,8 @@ def test_console_reads_follow_through_against_each_groups_own_interval(world, as
     patient = PeerGroupFactory(network=world.network, follow_up_days=14)
     for group in (world.group, patient):
         ReferralFactory(group=group, last_touch_on=today - dt.timedelta(days=10))
+    # settled: neither open nor touched in time, however recently touched
+    ReferralFactory(group=patient, last_touch_on=today, status=Referral.Status.SERVED)
     panels = as_user(world.organiser).get(url("console", world)).context["panels"]
     by_group = {panel["group"].pk: panel["follow_through"] for panel in panels}
     assert by_group[world.group.pk] == (1, 0, 0.0)

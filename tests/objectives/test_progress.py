@@ -320,6 +320,24 @@ def test_a_groups_parts_by_month_are_its_latest_reading_in_each(net, groups):
     assert latest == {m.pk: D("6")}
 
 
+def test_a_groups_weekly_parts_of_counted_and_manual_measures_come_from_one_call(net, groups):
+    count = measure(net, Measure.Source.ACTIVITY_COUNT)
+    manual = measure(net, Measure.Source.MANUAL, baseline=D("3"), target=D("100"))
+    monday = dt.date(2026, 3, 2)
+    ActivityFactory(group=groups[0], occurred_on=monday + dt.timedelta(days=8))
+    CheckInFactory(measure=manual, value=D("4"), recorded_on=monday, group=groups[0])
+    parts, latest = group_parts_and_readings(
+        [count, manual], group_id=groups[0].pk, start=monday, end=on(3, 16), period="week"
+    )
+    assert parts[count.pk] == [(monday, D("0")), (on(3, 9), D("1"))]
+    assert parts[manual.pk] == [(monday, D("4")), (on(3, 9), None)]
+    assert latest == {manual.pk: D("4")}
+    _, none = group_parts_and_readings(
+        [count, manual], group_id=groups[1].pk, start=monday, end=on(3, 16), period="week"
+    )
+    assert none == {}
+
+
 def test_a_manual_measure_with_only_group_readings_stays_at_its_baseline(net, groups):
     m = measure(net, Measure.Source.MANUAL, baseline=D("3"), target=D("100"))
     CheckInFactory(measure=m, value=D("5"), recorded_on=on(3), group=groups[0])
