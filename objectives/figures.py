@@ -592,12 +592,13 @@ def _spread(
     """Run one aggregate query with a column per measure; spread it to (measure, key)."""
     found: dict[tuple[int, Any], Decimal] = {}
     rows = [qs.aggregate(**aggregates)] if by is None else qs.annotate(**aggregates)
+    columns = [(m.pk, f"m{m.pk}") for m in measures]
     for row in rows:
         key = None if by is None else _key(row["key"])
-        for m in measures:
-            value = row[f"m{m.pk}"]
+        for pk, column in columns:
+            value = row[column]
             if value:
-                found[(m.pk, key)] = Decimal(value)
+                found[(pk, key)] = Decimal(value)
     return found
 
 
@@ -629,12 +630,13 @@ def _summed(
 ) -> dict[tuple[int, Any], Decimal]:
     """Like `_spread`, for rows of a UNION (rows and rollups): the same key comes twice."""
     found: dict[tuple[int, Any], Decimal] = defaultdict(lambda: ZERO)
+    columns = [(m.pk, f"m{m.pk}") for m in measures]  # once, not for every row
     for row in rows:
         key = None if by is None else _key(row["key"])
-        for m in measures:
-            value = row[f"m{m.pk}"]
+        for pk, column in columns:
+            value = row[column]
             if value:
-                found[(m.pk, key)] += Decimal(value)
+                found[(pk, key)] += Decimal(value)
     return {k: v for k, v in found.items() if v}
 
 
