@@ -298,25 +298,6 @@ def measure_values_by_group(
     return _values(_with_objectives(measures), start=start, end=end, by="group", group_id=group_id)
 
 
-def group_parts_by_period(
-    measures: Iterable[Measure],
-    *,
-    group_id: int,
-    start: dt.date,
-    end: dt.date,
-    period: Period,
-) -> dict[int, list[tuple[dt.date, Decimal | None]]]:
-    """What one group added to each measure in every period from start to end.
-
-    Points are (first day of the period, the group's part). Counted and summed sources
-    give 0 for a quiet period; a manual measure gives the group's latest reading in the
-    period, or None when it recorded none (a reading, not an amount: a gap, not a zero).
-    """
-    return group_parts_and_readings(
-        measures, group_id=group_id, start=start, end=end, period=period
-    )[0]
-
-
 def group_parts_and_readings(
     measures: Iterable[Measure],
     *,
@@ -325,10 +306,16 @@ def group_parts_and_readings(
     end: dt.date,
     period: Period,
 ) -> tuple[dict[int, list[tuple[dt.date, Decimal | None]]], dict[int, Decimal]]:
-    """group_parts_by_period, and each manual measure's latest reading by the group before
-    `end`, however old (the group's part that measure_values_by_group gives), from the same
-    reads: the manual readings are read by period over all of history (no start), and the
-    latest period's reading is the latest of all."""
+    """What one group added to each measure in every period from start to end, and each
+    manual measure's latest reading by the group before `end`, however old (the group's part
+    that measure_values_by_group gives).
+
+    Points are (first day of the period, the group's part). Counted and summed sources
+    give 0 for a quiet period; a manual measure gives the group's latest reading in the
+    period, or None when it recorded none (a reading, not an amount: a gap, not a zero).
+    The manual readings are read by period over all of history (no start), so the latest
+    period's reading is the latest of all: one read for both.
+    """
     measures = _with_objectives(measures)
     starts = period_starts(start, end, period)
     manual = [m for m in measures if m.source == Source.MANUAL]
@@ -1293,15 +1280,15 @@ def _touched_in_time(
     """Open referrals whose last touchpoint is within their group's follow-up interval:
     one condition per distinct interval (usually one), among `groups` when the referrals
     are all theirs (no query), else among the network's groups (one query)."""
-    by_interval: dict[int, Q] = {}
+    by_interval: dict[int, Q]
     if groups is None:
-        for days in (
+        intervals = (
             PeerGroup.objects.filter(network=network)
             .order_by()
             .values_list("follow_up_days", flat=True)
             .distinct()
-        ):
-            by_interval[days] = Q(group__follow_up_days=days)
+        )
+        by_interval = {days: Q(group__follow_up_days=days) for days in intervals}
     else:
         ids: dict[int, list[int]] = defaultdict(list)
         for group in groups:

@@ -44,7 +44,7 @@ def every_figure(measures, groups, network=None) -> list:
             )
             for g in groups:
                 out.append(
-                    figures.group_parts_by_period(
+                    figures.group_parts_and_readings(
                         measures, group_id=g.pk, start=dt.date(2025, 1, 20), end=end, period=period
                     )
                 )
