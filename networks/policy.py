@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from networks.models import Membership, Network, User
@@ -36,14 +36,26 @@ class Access:
     board_group_ids: frozenset[int] = frozenset()
     # whether the menu offers a switch to another network (a site admin sees them all)
     belongs_elsewhere: bool = True
+    # whether the network has an active CNG, read with the roles; None when not read
+    network_has_boards: bool | None = None
 
     @classmethod
     def load(cls, user: User | AnonymousUser, network: Network) -> "Access":
         if not user.is_authenticated:
             return cls(user, network, False, None, {})  # type: ignore[arg-type]
-        # All of the person's networks (a handful of rows): the role here, and whether the
-        # page offers a switch to another, from the same query.
-        roles = dict(Membership.objects.filter(user=user).values_list("network_id", "role"))
+        # All of the person's networks (a handful of rows): the role here, whether the
+        # page offers a switch to another, and whether this network has a referral board
+        # (an organiser's menu asks), from the same query.
+        boards = Network.objects.filter(
+            pk=network.pk, groups__is_cng=True, groups__archived_at__isnull=True
+        )
+        memberships = list(
+            Membership.objects.filter(user=user).values_list(
+                "network_id", "role", Exists(boards.filter(pk=OuterRef("network_id")))
+            )
+        )
+        roles = {network_id: role for network_id, role, _ in memberships}
+        has_boards = next((b for pk, _, b in memberships if pk == network.pk), None)
         rows = list(
             user.group_memberships.filter(group__network=network).values_list(
                 "group_id", "role", "group__archived_at", "group__is_cng"
@@ -60,6 +72,7 @@ class Access:
                 group_id for group_id, _, archived_at, is_cng in rows if is_cng and not archived_at
             ),
             user.is_superuser or len(roles) > 1,
+            has_boards,
         )
 
     # network level
@@ -299,8 +312,13 @@ class Access:
     @property
     def has_referral_boards(self) -> bool:
         """Whether there is one: the menu then shows "Referrals". A member's own groups
-        answer it; an organiser's takes one query."""
-        return self.referral_boards().exists() if self.is_organiser else bool(self.board_group_ids)
+        answer it; an organiser's was read with the roles (a site admin who is not a
+        member of the network takes one query)."""
+        if not self.is_organiser:
+            return bool(self.board_group_ids)
+        if self.network_has_boards is not None:
+            return self.network_has_boards
+        return self.referral_boards().exists()
 
     @property
     def can_choose_notification_delivery(self) -> bool:

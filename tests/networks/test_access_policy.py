@@ -190,6 +190,30 @@ def test_an_organiser_has_a_referral_board_when_the_network_has_a_cng(world):
     assert access_for(world.organiser, world.network).has_referral_boards
 
 
+def test_an_organisers_archived_cng_is_no_referral_board(world):
+    PeerGroupFactory(network=world.network, is_cng=True, archived_at=timezone.now())
+    assert not access_for(world.organiser, world.network).has_referral_boards
+
+
+def test_another_networks_cng_is_no_referral_board_for_an_organiser(world):
+    PeerGroupFactory(network=world.other_network, is_cng=True)
+    MembershipFactory(user=world.organiser, network=world.other_network)
+    assert not access_for(world.organiser, world.network).has_referral_boards
+
+
+def test_an_organisers_referral_board_is_read_with_the_roles(world, django_assert_num_queries):
+    PeerGroupFactory(network=world.network, is_cng=True)
+    access = access_for(world.organiser, world.network)
+    with django_assert_num_queries(0):
+        assert access.has_referral_boards
+
+
+def test_a_site_admin_outside_the_network_is_told_of_its_referral_board(world):
+    PeerGroupFactory(network=world.other_network, is_cng=True)
+    assert access_for(world.admin, world.other_network).has_referral_boards
+    assert not access_for(world.admin, world.network).has_referral_boards
+
+
 def test_a_person_of_one_network_belongs_nowhere_else(world):
     assert access_for(world.member, world.network).belongs_elsewhere is False
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from networks.models import Invitation
 from tests.factories import InvitationFactory, MembershipFactory, UserFactory
-from tests.queries import ORGANISER_MENU
+from tests.queries import MENU
 
 pytestmark = pytest.mark.django_db
 
@@ -228,5 +228,5 @@ def test_invitations_page_runs_a_fixed_number_of_queries(
     client = as_user(world.organiser)
     client.get(url("invitations", world))
     # session, user, network, membership, group roles, count, page
-    with django_assert_num_queries(7 + ORGANISER_MENU):
+    with django_assert_num_queries(7 + MENU):
         client.get(url("invitations", world))

@@ -475,7 +475,7 @@ def test_console_query_count_is_fixed(world, as_user, measures):
     # + the menu, and follow-through per group (one GROUP BY, against the listed groups' own
     # intervals); the idle members and overdue referrals are picked by id first, then only
     # the listed rows are loaded (+2); who was active is one UNION of leaders and participants
-    assert len(small) == len(large) == 14 + MENU + 2
+    assert len(small) == len(large) == 13 + MENU + 2
 
 
 # ---------------------------------------------------------------- network value
