@@ -22,13 +22,13 @@ tables (so results do not depend on table state; the output says so), then measu
 - report_history_growth: the same job on the two-year network ÷ on the one-year network,
   each for its last closed period (goal <= 1.2).
 - page_<name>_cold_vs_bare and page_<name>_warm_vs_bare: each page through the Django test
-  client, with Django's cache cleared before every request (cold) and not (warm), ÷ a bare
-  login-protected view that checks the network's access policy and runs one indexed query
-  (bench/urls.py) (goal <= 5, aim 3). Each is the median of PAGE_ROUNDS requests of the
-  page ÷ the median over those rounds of the bare view's time (each round's the median of
-  its two bare requests, made right before the page's):
-  interleaved, so load changing during the run (these machines share their cores) moves
-  both sides alike.
+  client in a fresh process (as a web worker serves it), with Django's cache cleared
+  before every request (cold) and not (warm), ÷ a bare login-protected view that checks
+  the network's access policy and runs one indexed query (bench/urls.py) (goal <= 5, aim
+  3). Each is the median of PAGE_ROUNDS requests of the page ÷ the median over those
+  rounds of the bare view's time (each round's the median of its two bare requests, made
+  right before the page's): interleaved, so load changing during the run (these machines
+  share their cores) moves both sides alike.
 - api_activities_page_vs_bare_view: one page of 100 activities through the API (token auth,
   cursor pagination, participants and contributions) ÷ the same bare view (goal <= 3).
 - report_peak_rss_mb: peak RSS (VmHWM) of a fresh process running the report job, Django
@@ -351,6 +351,18 @@ def child_export() -> None:
     print(f"export_csv_activities_rows_per_s: {figures['export_csv_activities_rows_per_s']:,.0f}")
     print(f"export_peak_rss_mb: {figures['export_peak_rss_mb']:.1f}")
     print(f"export_csv_vs_copy: {figures['export_csv_vs_copy']:.2f}")
+
+
+def child_pages() -> None:
+    """Every page, in a fresh process as a web worker serves them: not in the process that
+    seeded a million rows and wrote a period's reports, whose heap makes every request's
+    garbage collection slower than a worker's."""
+    setup_django()
+    from networks.models import Network
+    from objectives.figures import last_closed_period
+
+    network = Network.objects.get(slug=SLUG)
+    measure_pages(network, last_closed_period(network), None, rounds=PAGE_ROUNDS)
 
 
 def peak_rss_kb() -> int:
@@ -773,6 +785,7 @@ def main() -> None:
     )
     parser.add_argument("--child-report", nargs=2, metavar=("START", "END"), help=argparse.SUPPRESS)
     parser.add_argument("--child-export", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-pages", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     url = configure_environment()
     if args.child_report:
@@ -780,6 +793,9 @@ def main() -> None:
         return
     if args.child_export:
         child_export()
+        return
+    if args.child_pages:
+        child_pages()
         return
 
     print("load_average_at_start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
@@ -831,7 +847,8 @@ def main() -> None:
         print("load_average_at_end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         return
 
-    measure_pages(network, recent, None, rounds=PAGE_ROUNDS)
+    sys.stdout.flush()
+    subprocess.run([sys.executable, __file__, "--child-pages"], check=True)
 
     exported = subprocess.run(
         [sys.executable, __file__, "--child-export"], capture_output=True, text=True, check=True
