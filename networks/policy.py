@@ -50,16 +50,16 @@ class Access:
             pk=network.pk, groups__is_cng=True, groups__archived_at__isnull=True
         )
         memberships = list(
-            Membership.objects.filter(user=user).values_list(
-                "network_id", "role", Exists(boards.filter(pk=OuterRef("network_id")))
-            )
+            Membership.objects.filter(user=user)
+            .order_by()  # Meta.ordering would join the networks and people to sort
+            .values_list("network_id", "role", Exists(boards.filter(pk=OuterRef("network_id"))))
         )
         roles = {network_id: role for network_id, role, _ in memberships}
         has_boards = next((b for pk, _, b in memberships if pk == network.pk), None)
         rows = list(
-            user.group_memberships.filter(group__network=network).values_list(
-                "group_id", "role", "group__archived_at", "group__is_cng"
-            )
+            user.group_memberships.filter(group__network=network)
+            .order_by()
+            .values_list("group_id", "role", "group__archived_at", "group__is_cng")
         )
         return cls(
             user,

@@ -258,6 +258,24 @@ def test_group_dashboard_links_each_recent_activity_and_report(world, as_user, m
     assert f'href="{reverse("objectives:report", args=[slug, report.pk])}"' in page
 
 
+def test_group_dashboard_lists_a_recent_activity_as_its_table_shows_it(world, as_user):
+    nameless = UserFactory(name="", email="kit@example.org")
+    ActivityFactory(
+        group=world.group,
+        led_by=nameless,
+        kind=Activity.Kind.COURSE_TAUGHT,
+        title="Tax 101",
+        people_reached=7,
+    )
+    (row,) = as_user(world.gardener).get(group_url(world)).context["recent"]
+    assert (row["title"], row["kind"], row["led_by"], row["people_reached"]) == (
+        "Tax 101",
+        "Course taught",
+        "kit@example.org",
+        7,
+    )
+
+
 def test_group_dashboard_counts_only_this_group(world, as_user, measures):
     other = PeerGroupFactory(network=world.network)
     ActivityFactory(group=other, led_by=world.member, title="Not ours")
