@@ -353,16 +353,23 @@ def child_export() -> None:
     print(f"export_csv_vs_copy: {figures['export_csv_vs_copy']:.2f}")
 
 
-def child_pages() -> None:
-    """Every page, in a fresh process as a web worker serves them: not in the process that
-    seeded a million rows and wrote a period's reports, whose heap makes every request's
-    garbage collection slower than a worker's."""
+def child_pages(names: list[str], explain: bool) -> None:
+    """The pages (all, or those named), in a fresh process as a web worker serves them:
+    not in the process that seeded a million rows and wrote a period's reports, whose heap
+    makes every request's garbage collection slower than a worker's."""
     setup_django()
     from networks.models import Network
     from objectives.figures import last_closed_period
 
     network = Network.objects.get(slug=SLUG)
-    measure_pages(network, last_closed_period(network), None, rounds=PAGE_ROUNDS)
+    recent = last_closed_period(network)
+    measure_pages(network, recent, names or None, rounds=PAGE_ROUNDS, explain=explain)
+
+
+def pages_in_a_fresh_process(names: list[str], explain: bool = False) -> None:
+    sys.stdout.flush()
+    command = [sys.executable, __file__, "--child-pages", *names]
+    subprocess.run(command + (["--child-explain"] if explain else []), check=True)
 
 
 def peak_rss_kb() -> int:
@@ -785,7 +792,8 @@ def main() -> None:
     )
     parser.add_argument("--child-report", nargs=2, metavar=("START", "END"), help=argparse.SUPPRESS)
     parser.add_argument("--child-export", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--child-pages", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-pages", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("--child-explain", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     url = configure_environment()
     if args.child_report:
@@ -794,8 +802,8 @@ def main() -> None:
     if args.child_export:
         child_export()
         return
-    if args.child_pages:
-        child_pages()
+    if args.child_pages is not None:
+        child_pages(args.child_pages, args.child_explain)
         return
 
     print("load_average_at_start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
@@ -839,7 +847,7 @@ def main() -> None:
         )
 
     if args.pages is not None:
-        measure_pages(network, recent, args.pages, rounds=PAGE_ROUNDS, explain=True)
+        pages_in_a_fresh_process(args.pages, explain=True)
         return
 
     measure_reports(network, network_1y, recent, url, repeat)
@@ -847,8 +855,7 @@ def main() -> None:
         print("load_average_at_end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         return
 
-    sys.stdout.flush()
-    subprocess.run([sys.executable, __file__, "--child-pages"], check=True)
+    pages_in_a_fresh_process([])
 
     exported = subprocess.run(
         [sys.executable, __file__, "--child-export"], capture_output=True, text=True, check=True

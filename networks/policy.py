@@ -46,13 +46,13 @@ class Access:
         # All of the person's networks (a handful of rows): the role here, whether the
         # page offers a switch to another, and whether this network has a referral board
         # (an organiser's menu asks), from the same query.
-        boards = Network.objects.filter(
-            pk=network.pk, groups__is_cng=True, groups__archived_at__isnull=True
-        )
+        boards = network.groups.filter(is_cng=True, archived_at__isnull=True)
         memberships = list(
             Membership.objects.filter(user=user)
             .order_by()  # Meta.ordering would join the networks and people to sort
-            .values_list("network_id", "role", Exists(boards.filter(pk=OuterRef("network_id"))))
+            .values_list(
+                "network_id", "role", Exists(boards.filter(network_id=OuterRef("network_id")))
+            )
         )
         roles = {network_id: role for network_id, role, _ in memberships}
         has_boards = next((b for pk, _, b in memberships if pk == network.pk), None)

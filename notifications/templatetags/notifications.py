@@ -48,8 +48,8 @@ MENU: list[tuple[str, str, str | None, Callable[[str, str], bool]]] = [
 @register.simple_tag(takes_context=True)
 def main_menu(context: dict[str, Any], network: Network, access: Any) -> SafeString:
     """The menu's links for this person (the policy says which), the page they are on
-    marked, and their unread notifications counted: one query, and one more for an
-    organiser (`Access.has_referral_boards`)."""
+    marked, and their unread notifications counted: one query, and one more for a site
+    admin who is not a member of the network (`Access.has_referral_boards`)."""
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     ns, name = (match.namespace, match.url_name or "") if match else ("", "")

@@ -47,6 +47,18 @@ def test_csv_writes_numbers_and_days_plainly():
     assert rows[1] == ["x", "12.50", "2026-03-01"]
 
 
+def test_csv_leaves_plain_text_alone():
+    plain = ["Plain", "a=b", "12", "", "O'Brien", "e-mail"]
+    _body, rows = _csv([(value, 1, None) for value in plain])
+    assert [row[0] for row in rows[1:]] == plain
+
+
+def test_csv_writes_a_time_to_the_second_and_nothing_as_an_empty_cell():
+    moment = dt.datetime(2026, 3, 1, 9, 30, 5, 123, tzinfo=dt.UTC)
+    _body, rows = _csv([(None, None, moment)])
+    assert rows[1] == ["", "", "2026-03-01T09:30:05+00:00"]
+
+
 def _xlsx(rows):
     out = io.BytesIO()
     write_xlsx(out, COLUMNS, rows, sheet="Test")

@@ -208,6 +208,24 @@ def test_an_organisers_referral_board_is_read_with_the_roles(world, django_asser
         assert access.has_referral_boards
 
 
+def test_an_organisers_network_without_a_cng_is_answered_with_the_roles(
+    world, django_assert_num_queries
+):
+    access = access_for(world.organiser, world.network)
+    with django_assert_num_queries(0):
+        assert not access.has_referral_boards
+
+
+def test_a_site_admin_who_is_a_member_is_told_of_the_referral_board_from_the_roles(
+    world, django_assert_num_queries
+):
+    MembershipFactory(user=world.admin, network=world.network, role="member")
+    PeerGroupFactory(network=world.network, is_cng=True)
+    access = access_for(world.admin, world.network)
+    with django_assert_num_queries(0):
+        assert access.has_referral_boards
+
+
 def test_a_site_admin_outside_the_network_is_told_of_its_referral_board(world):
     PeerGroupFactory(network=world.other_network, is_cng=True)
     assert access_for(world.admin, world.other_network).has_referral_boards
