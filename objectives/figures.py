@@ -639,13 +639,13 @@ def _rollup(by_group: Any, by_network: Any, by: By, group_id: int | None) -> Que
 def _activity_counts(
     measures: list[Measure], start: dt.date | None, end: dt.date, by: By, group_id: int | None
 ) -> dict[tuple[int, Any], Decimal]:
+    if ROLLUP and by != "week":
+        return _activity_counts_rolled(measures, start, end, by, group_id)
     low = min(_low(m, start) for m in measures)
     networks = {m.objective.network_id for m in measures}
     qs: QuerySet[Activity] = Activity.objects.filter(network_id__in=networks).in_period(low, end)
     if group_id is not None:
         qs = qs.filter(group_id=group_id)
-    if ROLLUP and by != "week":
-        return _activity_counts_rolled(measures, start, end, by, group_id, qs)
     qs = _grouped(qs, by, "occurred_on", "group_id")
     aggregates = {}
     for m in measures:
@@ -662,21 +662,20 @@ def _activity_counts_rolled(
     end: dt.date,
     by: By,
     group_id: int | None,
-    qs: QuerySet[Activity],
 ) -> dict[tuple[int, Any], Decimal]:
     """Whole months from the activity months (`_rollup`), the days around them from the
-    rows: one UNION."""
+    rows (none are read when there are no such days): one UNION."""
     stop = end.replace(day=1)
+    networks = {m.objective.network_id for m in measures}
     firsts = {m.pk: _first_whole_month(_low(m, start)) for m in measures}
     low = min(_low(m, start) for m in measures)
     outside = _outside("occurred_on", low, max(firsts.values()), stop, end)
-    rows = qs.filter(outside) if outside is not None else None
+    rows = None if outside is None else Activity.objects.filter(outside, network_id__in=networks)
     months = _rollup(ActivityMonth, NetworkActivityMonth, by, group_id).filter(
-        network_id__in={m.objective.network_id for m in measures},
-        month__gte=min(firsts.values()),
-        month__lt=stop,
+        network_id__in=networks, month__gte=min(firsts.values()), month__lt=stop
     )
     if group_id is not None:
+        rows = None if rows is None else rows.filter(group_id=group_id)
         months = months.filter(group_id=group_id)
     if all(m.activity_kinds for m in measures):  # only those kinds' rows and months
         kinds = sorted({k for m in measures for k in m.activity_kinds})
@@ -859,14 +858,7 @@ def _referrals(
         if not mine:
             continue
         low = min(_low(m, start) for m in mine)
-        rows = Referral.objects.filter(
-            network_id__in=networks, **{f"{day_field}__gte": low, f"{day_field}__lt": end}
-        )
-        if group_id is not None:
-            rows = rows.filter(group_id=group_id)
         outside = _outside(day_field, low, max(firsts[m.pk] for m in mine), stop, end)
-        if rolled and outside is not None:
-            rows = rows.filter(outside)
         row_figures: dict[str, Any] = {f"m{m.pk}": nothing for m in measures}
         for m in mine:
             in_rows = Q(network_id=m.objective.network_id, **{f"{day_field}__gte": _low(m, start)})
@@ -886,6 +878,13 @@ def _referrals(
         else:
             row_key = _trunc(by, day_field)
         if not rolled or outside is not None:  # else every day is in a whole month
+            rows = Referral.objects.filter(
+                network_id__in=networks, **{f"{day_field}__gte": low, f"{day_field}__lt": end}
+            )
+            if group_id is not None:
+                rows = rows.filter(group_id=group_id)
+            if rolled:
+                rows = rows.filter(outside)
             parts.append(rows.order_by().values(key=row_key).annotate(**row_figures))
     if rolled:
         months = _rollup(ReferralMonth, NetworkReferralMonth, by, group_id).filter(
