@@ -65,7 +65,8 @@ DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/grove_bench"
 FULL = {"groups": 200, "members": 20_000, "activities": 1_000_000, "referrals": 100_000}
 QUICK = {"groups": 20, "members": 1_000, "activities": 20_000, "referrals": 2_000}
 YEARS = 2
-PAGE_ROUNDS = 9  # requests of each page, cold and warm, each beside the bare view
+PAGE_ROUNDS = 21  # requests of each page, cold and warm, each beside the bare view (a median
+# of 9 moved a page by up to 0.6x between runs of the same code)
 SLUG = "bench"
 SLUG_1Y = "bench1y"  # the same density over one year: half the activities and referrals
 
