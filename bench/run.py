@@ -66,7 +66,7 @@ FULL = {"groups": 200, "members": 20_000, "activities": 1_000_000, "referrals": 
 QUICK = {"groups": 20, "members": 1_000, "activities": 20_000, "referrals": 2_000}
 YEARS = 2
 PAGE_ROUNDS = 21  # requests of each page, cold and warm, each beside the bare view (a median
-# of 9 moved a page by up to 0.6x between runs of the same code)
+# of 9 moved a page by up to 0.6x between runs of nearly the same code)
 SLUG = "bench"
 SLUG_1Y = "bench1y"  # the same density over one year: half the activities and referrals
 
@@ -356,8 +356,7 @@ def child_export() -> None:
 
 def child_pages(names: list[str], explain: bool) -> None:
     """The pages (all, or those named), in a fresh process as a web worker serves them:
-    not in the process that seeded a million rows and wrote a period's reports, whose heap
-    makes every request's garbage collection slower than a worker's."""
+    not in the process that seeded a million rows and wrote a period's reports."""
     setup_django()
     from networks.models import Network
     from objectives.figures import last_closed_period

@@ -39,8 +39,9 @@ class Column:
 
 def neutralise(value: str) -> str:
     """A text cell a spreadsheet would run as a formula, made plain text: a leading
-    apostrophe, which spreadsheets hide and do not evaluate."""
-    if value[:1] in FORMULA_FIRST and value:
+    apostrophe, which spreadsheets hide and do not evaluate. (`_csv_row` writes the same
+    test out for CSV.)"""
+    if value[:1] in FORMULA_FIRST:
         return "'" + value
     return value
 

@@ -320,7 +320,7 @@ def _member_page(request: AuthenticatedRequest, group: PeerGroup) -> dict:
     # The rows as shown: a membership and a User per row cost more than the query did.
     members = [
         {
-            "name": name or email,  # as User.__str__
+            "name": User.shown_as(name, email),
             "organisation": organisation,
             "role": role,
             "role_url": role_url(pk),
@@ -379,7 +379,7 @@ def _mark_editable(
             .values_list("activity_id", "user__name", "user__email")
         )
         for activity_id, name, email in joined:
-            names[activity_id].append(name or email)  # as User.__str__
+            names[activity_id].append(User.shown_as(name, email))
         contributions = Contribution.objects.filter(activity_id__in=ids).values_list(
             "activity_id", "amount", "measure__unit", "measure__name"
         )

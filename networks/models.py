@@ -58,7 +58,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         indexes = [models.Index(fields=["name", "email"], name="networks_user_name_email_idx")]
 
     def __str__(self) -> str:
-        return self.name or self.email
+        return self.shown_as(self.name, self.email)
+
+    @staticmethod
+    def shown_as(name: str, email: str) -> str:
+        """How a person is shown (str of a User): for rows read as plain values."""
+        return name or email
 
     def clean(self) -> None:
         super().clean()

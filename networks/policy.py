@@ -14,12 +14,18 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from networks.models import Membership, Network, User
 
 GARDENER = "gardener"
+
+
+def _active_cngs(network: Network) -> QuerySet[Any]:
+    """The network's collaborative network groups that are not archived: its referral
+    boards."""
+    return network.groups.active().filter(is_cng=True)
 
 
 @dataclass(frozen=True)
@@ -46,13 +52,10 @@ class Access:
         # All of the person's networks (a handful of rows): the role here, whether the
         # page offers a switch to another, and whether this network has a referral board
         # (an organiser's menu asks), from the same query.
-        boards = network.groups.filter(is_cng=True, archived_at__isnull=True)
         memberships = list(
             Membership.objects.filter(user=user)
             .order_by()  # Meta.ordering would join the networks and people to sort
-            .values_list(
-                "network_id", "role", Exists(boards.filter(network_id=OuterRef("network_id")))
-            )
+            .values_list("network_id", "role", Exists(_active_cngs(network)))
         )
         roles = {network_id: role for network_id, role, _ in memberships}
         has_boards = next((b for pk, _, b in memberships if pk == network.pk), None)
@@ -306,7 +309,7 @@ class Access:
 
     def referral_boards(self) -> QuerySet[Any]:
         """The active CNGs whose board this person sees (`can_see_group_referrals`)."""
-        cngs = self.network.groups.active().filter(is_cng=True)
+        cngs = _active_cngs(self.network)
         return cngs if self.is_organiser else cngs.filter(id__in=self.board_group_ids)
 
     @property

@@ -297,7 +297,7 @@ def _recent_activities(network: Network, group: PeerGroup) -> list[dict[str, Any
             "occurred_on": day,
             "title": title,
             "kind": KIND_LABELS.get(kind, kind),
-            "led_by": name or email,  # as User.__str__
+            "led_by": User.shown_as(name, email),
             "people_reached": reached,
         }
         for pk, day, title, kind, reached, name, email in rows
@@ -455,7 +455,7 @@ def console_panels(
         idle_ids[group_id] = idle[:limit]
     # Shown, never changed: plain rows (a model instance costs its post_init signals too).
     people = {
-        pk: {"id": pk, "name": name or email, "organisation": organisation}  # as User.__str__
+        pk: {"id": pk, "name": User.shown_as(name, email), "organisation": organisation}
         for pk, name, email, organisation in User.objects.filter(
             pk__in={u for ids in idle_ids.values() for u in ids}
         )

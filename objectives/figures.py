@@ -577,16 +577,8 @@ def _spread(
     qs: QuerySet, by: By, aggregates: dict[str, Any], measures: list[Measure]
 ) -> dict[tuple[int, Any], Decimal]:
     """Run one aggregate query with a column per measure; spread it to (measure, key)."""
-    found: dict[tuple[int, Any], Decimal] = {}
     rows = [qs.aggregate(**aggregates)] if by is None else qs.annotate(**aggregates)
-    columns = [(m.pk, f"m{m.pk}") for m in measures]
-    for row in rows:
-        key = None if by is None else _key(row["key"])
-        for pk, column in columns:
-            value = row[column]
-            if value:
-                found[(pk, key)] = Decimal(value)
-    return found
+    return _summed(rows, by, measures)
 
 
 def _first_whole_month(day: dt.date) -> dt.date:
@@ -615,7 +607,8 @@ def _union(rows: QuerySet | None, months: QuerySet) -> QuerySet:
 def _summed(
     rows: Iterable[dict], by: By, measures: list[Measure]
 ) -> dict[tuple[int, Any], Decimal]:
-    """Like `_spread`, for rows of a UNION (rows and rollups): the same key comes twice."""
+    """Rows with a column per measure (m<pk>) spread to (measure, key): summed, as the rows
+    of a UNION (rows and rollups) give the same key twice; nothing is left out."""
     found: dict[tuple[int, Any], Decimal] = defaultdict(lambda: ZERO)
     columns = [(m.pk, f"m{m.pk}") for m in measures]  # once, not for every row
     for row in rows:
@@ -878,13 +871,11 @@ def _referrals(
         else:
             row_key = _trunc(by, day_field)
         if not rolled or outside is not None:  # else every day is in a whole month
-            rows = Referral.objects.filter(
-                network_id__in=networks, **{f"{day_field}__gte": low, f"{day_field}__lt": end}
-            )
+            # the days outside whole months lie within low <= day < end (`_outside`)
+            days = outside if rolled else Q(**{f"{day_field}__gte": low, f"{day_field}__lt": end})
+            rows = Referral.objects.filter(days, network_id__in=networks)
             if group_id is not None:
                 rows = rows.filter(group_id=group_id)
-            if rolled:
-                rows = rows.filter(outside)
             parts.append(rows.order_by().values(key=row_key).annotate(**row_figures))
     if rolled:
         months = _rollup(ReferralMonth, NetworkReferralMonth, by, group_id).filter(
